@@ -1,0 +1,14 @@
+import type { RunLog } from '../src/bus/run-log.js';
+import type { ModelResolver } from '../src/models.js';
+import type { StreamTimeouts } from '../src/providers/language-model.js';
+import type { ToolRegistry } from '../src/tools/tool.js';
+
+/** What activities need from the worker process; injected so tests can build their own. */
+export interface ActivityDependencies {
+  log: RunLog;
+  resolveModel: ModelResolver;
+  tools: ToolRegistry;
+  timeouts?: Partial<StreamTimeouts>;
+  /** How long a finishing activity waits for Redis before leaving its events to the transcript. */
+  publishFlushTimeoutMs?: number;
+}

@@ -1,0 +1,94 @@
+import { isTerminalEvent } from '../events.js';
+import type { LiveSubscriptions } from './live-subscriptions.js';
+import type { LogEntry, RunLog } from './run-log.js';
+import { compareStreamIds } from './stream-id.js';
+
+export interface FollowOptions {
+  /** Deliver entries strictly after this log id; from the start when undefined. */
+  after?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Live entries held for a viewer that reads slower than the run writes. */
+  maxBuffered?: number;
+  pageSize?: number;
+}
+
+export class SlowConsumerError extends Error {
+  override readonly name = 'SlowConsumerError';
+  constructor(readonly lastDeliveredId: string | undefined) {
+    super('the viewer fell too far behind the run and was disconnected; resume after the last id it received');
+  }
+}
+
+/**
+ * A run's events exactly once, in order: subscribe first, then replay the log
+ * after `after`, then follow live, dropping ids already delivered. A reconnect
+ * of the shared subscriber triggers a replay from the log, so a lost pub/sub
+ * message never becomes a gap. Ends after the run's terminal event.
+ */
+export async function* followRun(
+  log: RunLog,
+  live: LiveSubscriptions,
+  runId: string,
+  options: FollowOptions = {},
+): AsyncGenerator<LogEntry> {
+  const maxBuffered = options.maxBuffered ?? 10_000;
+  const pageSize = options.pageSize ?? 500;
+  let lastId = options.after;
+  let buffered: LogEntry[] = [];
+  let needsReplay = true;
+  let overflowed = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+
+  const release = await live.subscribe(log.channel(runId), {
+    onEntry: (entry) => {
+      if (buffered.length >= maxBuffered) overflowed = true;
+      else buffered.push(entry);
+      notify();
+    },
+    onReconnect: () => {
+      needsReplay = true;
+      notify();
+    },
+  });
+  options.signal?.addEventListener('abort', notify, { once: true });
+
+  const isNew = (entry: LogEntry) => lastId === undefined || compareStreamIds(entry.id, lastId) > 0;
+
+  try {
+    while (!options.signal?.aborted) {
+      if (overflowed) throw new SlowConsumerError(lastId);
+      if (needsReplay) {
+        needsReplay = false;
+        for (;;) {
+          const page = await log.read(runId, lastId, pageSize);
+          for (const entry of page) {
+            lastId = entry.id;
+            yield entry;
+            if (isTerminalEvent(entry.event)) return;
+          }
+          if (page.length < pageSize) break;
+        }
+      }
+      const pending = buffered;
+      buffered = [];
+      for (const entry of pending) {
+        if (!isNew(entry)) continue;
+        lastId = entry.id;
+        yield entry;
+        if (isTerminalEvent(entry.event)) return;
+      }
+      if (buffered.length === 0 && !needsReplay && !overflowed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', notify);
+    await release();
+  }
+}

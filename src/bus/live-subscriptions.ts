@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import { parseLiveMessage, type LogEntry } from './run-log.js';
+
+export interface LiveListener {
+  onEntry: (entry: LogEntry) => void;
+  /** The subscriber connection came back: messages may have been missed, re-read the log. */
+  onReconnect: () => void;
+}
+
+interface Channel {
+  listeners: Set<LiveListener>;
+  ready: Promise<void>;
+}
+
+/**
+ * One subscriber connection per process, shared by every viewer in it: one
+ * SUBSCRIBE per run however many viewers follow that run, released with the
+ * last of them. Each message is parsed once, then handed to all listeners.
+ */
+export class LiveSubscriptions {
+  private readonly channels = new Map<string, Channel>();
+
+  constructor(private readonly subscriber: Redis) {
+    subscriber.on('message', (channel: string, message: string) => {
+      const entry = this.channels.get(channel);
+      if (!entry || entry.listeners.size === 0) return;
+      let parsed: LogEntry;
+      try {
+        parsed = parseLiveMessage(message);
+      } catch {
+        return; // not ours, or from a newer writer: the log replay is authoritative anyway
+      }
+      for (const listener of entry.listeners) listener.onEntry(parsed);
+    });
+    // ioredis re-subscribes by itself after a reconnect; tell followers to fill the gap from the log.
+    subscriber.on('ready', () => {
+      for (const channel of this.channels.values()) for (const listener of channel.listeners) listener.onReconnect();
+    });
+  }
+
+  /** Resolves once the subscription is live; the returned function releases it. */
+  async subscribe(channelName: string, listener: LiveListener): Promise<() => Promise<void>> {
+    let channel = this.channels.get(channelName);
+    if (!channel) {
+      const created: Channel = {
+        listeners: new Set(),
+        ready: this.subscriber.subscribe(channelName).then(() => undefined),
+      };
+      created.ready.catch(() => this.channels.delete(channelName));
+      channel = created;
+      this.channels.set(channelName, channel);
+    }
+    channel.listeners.add(listener);
+    const subscribed = channel;
+    try {
+      await subscribed.ready;
+    } catch (error) {
+      subscribed.listeners.delete(listener);
+      throw error;
+    }
+    return async () => {
+      subscribed.listeners.delete(listener);
+      if (subscribed.listeners.size === 0 && this.channels.get(channelName) === subscribed) {
+        this.channels.delete(channelName);
+        await this.subscriber.unsubscribe(channelName).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Number of channels this process is subscribed to (one per followed run). */
+  get channelCount(): number {
+    return this.channels.size;
+  }
+}

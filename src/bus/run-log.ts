@@ -1,0 +1,151 @@
+import type { Redis, Result } from 'ioredis';
+import { runEventSchema, type LoggedEvent, type RunEvent } from '../events.js';
+import { compareStreamIds } from './stream-id.js';
+
+/**
+ * The per-run ordered log: a Redis Stream, plus a pub/sub message carrying the
+ * same entry and its id, written by one Lua script so no viewer can see one
+ * without the other. Each append carries a producer id and sequence number so
+ * a batch re-sent after a dropped connection is not appended twice.
+ */
+
+export interface RunLogOptions {
+  /** Prefix for every key and channel; tests give each file its own. */
+  keyPrefix?: string;
+  /** Approximate cap on entries per run (XADD MAXLEN ~). */
+  maxLength?: number;
+  /** Idle time after which a run's log expires; renewed on every append. */
+  ttlSeconds?: number;
+}
+
+const appendScript = `
+local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
+local seq = tonumber(ARGV[2])
+if seq <= last then
+  return redis.call('HGET', KEYS[2], ARGV[1] .. ':id')
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[5])
+redis.call('HSET', KEYS[2], ARGV[1], seq, ARGV[1] .. ':id', id)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[6], id .. '\\n' .. ARGV[5])
+return id
+`;
+
+type AppendCommand = (
+  logKey: string,
+  cursorKey: string,
+  producer: string,
+  seq: number,
+  maxLength: number,
+  ttlSeconds: number,
+  json: string,
+  channel: string,
+) => Promise<string>;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    runstreamAppend(...args: Parameters<AppendCommand>): Result<string, Context>;
+  }
+}
+
+const scriptedConnections = new WeakSet<Redis>();
+
+export interface AppendRequest {
+  producer: string;
+  seq: number;
+  event: RunEvent;
+}
+
+export class RunLog {
+  readonly keyPrefix: string;
+  readonly maxLength: number;
+  readonly ttlSeconds: number;
+
+  constructor(
+    readonly redis: Redis,
+    options: RunLogOptions = {},
+  ) {
+    this.keyPrefix = options.keyPrefix ?? 'runstream:';
+    this.maxLength = options.maxLength ?? 100_000;
+    this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
+    if (!scriptedConnections.has(redis)) {
+      redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScript });
+      scriptedConnections.add(redis);
+    }
+  }
+
+  // Hash tags keep a run's keys on one Redis Cluster slot.
+  logKey(runId: string): string {
+    return `${this.keyPrefix}{${runId}}:log`;
+  }
+  cursorKey(runId: string): string {
+    return `${this.keyPrefix}{${runId}}:producers`;
+  }
+  channel(runId: string): string {
+    return `${this.keyPrefix}{${runId}}:live`;
+  }
+
+  /** Appends in order, in one round trip; returns the log ids. */
+  async append(runId: string, entries: AppendRequest[]): Promise<string[]> {
+    const pipeline = this.redis.pipeline();
+    for (const entry of entries) {
+      pipeline.runstreamAppend(
+        this.logKey(runId),
+        this.cursorKey(runId),
+        entry.producer,
+        entry.seq,
+        this.maxLength,
+        this.ttlSeconds,
+        JSON.stringify(entry.event),
+        this.channel(runId),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, id]) => {
+      if (error) throw error;
+      return String(id);
+    });
+  }
+
+  /** Entries strictly after `afterId` (from the start when undefined), at most `count`. */
+  async read(runId: string, afterId: string | undefined, count = 1000): Promise<LogEntry[]> {
+    const start = afterId === undefined ? '-' : `(${afterId}`;
+    const rows = await this.redis.xrange(this.logKey(runId), start, '+', 'COUNT', count);
+    return rows.map(([id, fields]) => parseLogEntry(id, fields[1] ?? ''));
+  }
+
+  /**
+   * Whether the log still holds every entry after `afterId`: false once
+   * trimming or expiry removed some of them (the caller then needs a snapshot).
+   */
+  async covers(runId: string, afterId: string | undefined): Promise<boolean> {
+    const info = (await this.redis.call('XINFO', 'STREAM', this.logKey(runId)).catch(() => undefined)) as unknown[] | undefined;
+    if (!info) return false;
+    const fields = new Map<string, unknown>();
+    for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
+    const maxDeleted = String(fields.get('max-deleted-entry-id') ?? '0-0');
+    if (maxDeleted === '0-0') return true;
+    if (afterId === undefined) return false;
+    return compareStreamIds(afterId, maxDeleted) >= 0;
+  }
+
+  async exists(runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.logKey(runId))) === 1;
+  }
+}
+
+/** A log entry keeps its JSON text so fan-out can write it to many viewers without serializing again. */
+export interface LogEntry extends LoggedEvent {
+  json: string;
+}
+
+export function parseLogEntry(id: string, json: string): LogEntry {
+  return { id, event: runEventSchema.parse(JSON.parse(json)), json };
+}
+
+/** A pub/sub message is `<id>\n<json>`; JSON.stringify never emits a raw newline. */
+export function parseLiveMessage(message: string): LogEntry {
+  const newline = message.indexOf('\n');
+  return parseLogEntry(message.slice(0, newline), message.slice(newline + 1));
+}

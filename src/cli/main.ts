@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+import { createClient, RunstreamApiError } from '../client/index.js';
+import { ConfigError, readEnv } from '../config.js';
+import { parseModelName } from '../models.js';
+import { startApiProcess } from '../processes/api-process.js';
+import { runDev } from '../processes/dev.js';
+import { startWorkerProcess } from '../processes/worker-process.js';
+import { MissingBinaryError, ensureBinaries } from '../services/setup.js';
+import { isStreamId } from '../bus/stream-id.js';
+import { CliError } from './cli-error.js';
+import { clientConfig } from './client-config.js';
+import { exitCodeFor, followRunInTerminal } from './follow.js';
+
+const usage = `runstream — durable, streaming AI-agent runs
+
+  runstream dev [--no-demo]                    Temporal + Redis + worker + API on this machine
+  runstream worker                             a Temporal worker for the task queue
+  runstream api [--port N]                     the HTTP API and the viewer page
+  runstream run "<prompt>" [--model M] [--tools a,b] [--max-steps N] [--follow]
+  runstream watch <runId> [--after <eventId>]  follow a run's events live
+  runstream cancel <runId>                     cancel a run; its partial text is kept
+  runstream resume <runId>                     continue a failed or terminated run
+  runstream setup                              install the Temporal CLI and redis-server if missing
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
+RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT,
+OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.`;
+
+function requireServers(env: ReturnType<typeof readEnv>) {
+  if (!env.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is not set (host:port of the Temporal frontend); `runstream dev` starts one');
+  if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set (redis://host:port); `runstream dev` starts one');
+  return { ...env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, REDIS_URL: env.REDIS_URL };
+}
+
+function positional(values: string[], name: string): string {
+  const value = values[0];
+  if (!value) throw new CliError(`missing ${name}\n\n${usage}`);
+  return value;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'dev': {
+      const { values } = parseArgs({ args: rest, options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' } } });
+      await runDev({
+        ...(values.port ? { port: Number(values.port) } : {}),
+        onReady: async ({ apiUrl, apiKey }) => {
+          if (values['no-demo']) return;
+          const client = createClient({ url: apiUrl, apiKey });
+          const prompt = 'What is (17+25)*3?';
+          process.stderr.write(`first run: "${prompt}"\n`);
+          const run = await client.enqueue({ input: prompt });
+          await followRunInTerminal(client, run.id);
+          process.stderr.write('\nrunstream is still running; Ctrl-C stops it.\n');
+        },
+      });
+      return 0;
+    }
+    case 'worker': {
+      const env = requireServers(readEnv());
+      const worker = await startWorkerProcess(env);
+      process.stderr.write(`worker polling task queue "${env.RUNSTREAM_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}\n`);
+      await worker.run();
+      return 0;
+    }
+    case 'api': {
+      const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' } } });
+      const env = requireServers(readEnv());
+      const api = await startApiProcess(env, {
+        ...(values.port ? { port: Number(values.port) } : {}),
+        ...(values.host ? { host: values.host } : {}),
+      });
+      process.stderr.write(`runstream API on ${api.url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await api.close();
+      return 0;
+    }
+    case 'run': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          model: { type: 'string' },
+          tools: { type: 'string' },
+          'max-steps': { type: 'string' },
+          instructions: { type: 'string' },
+          follow: { type: 'boolean', short: 'f' },
+        },
+      });
+      const prompt = positional(positionals, 'prompt');
+      if (values.model !== undefined) {
+        const parsed = parseModelName(values.model);
+        if (!parsed.ok) throw new CliError(`--model: ${parsed.message}`);
+      }
+      const maxSteps = values['max-steps'] === undefined ? undefined : Number(values['max-steps']);
+      const { apiUrl, apiKey } = clientConfig();
+      const client = createClient({ url: apiUrl, apiKey });
+      const run = await client.enqueue({
+        input: prompt,
+        ...(values.model ? { model: values.model } : {}),
+        ...(values.tools !== undefined ? { tools: values.tools.split(',').map((tool) => tool.trim()).filter(Boolean) } : {}),
+        ...(maxSteps === undefined ? {} : { maxSteps }),
+        ...(values.instructions ? { instructions: values.instructions } : {}),
+      });
+      if (!values.follow) {
+        process.stdout.write(`${run.id}\n`);
+        process.stderr.write(`follow it with: runstream watch ${run.id}\n`);
+        return 0;
+      }
+      return exitCodeFor[await followRunInTerminal(client, run.id)];
+    }
+    case 'watch': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { after: { type: 'string' } } });
+      const runId = positional(positionals, 'run id');
+      if (values.after !== undefined && !isStreamId(values.after)) throw new CliError('--after: expected an event id such as 1700000000000-0');
+      const { apiUrl, apiKey } = clientConfig();
+      const client = createClient({ url: apiUrl, apiKey });
+      return exitCodeFor[await followRunInTerminal(client, runId, values.after ? { after: values.after } : {})];
+    }
+    case 'cancel':
+    case 'resume': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const runId = positional(positionals, 'run id');
+      const { apiUrl, apiKey } = clientConfig();
+      const client = createClient({ url: apiUrl, apiKey });
+      const answer = command === 'cancel' ? await client.cancel(runId) : await client.resume(runId);
+      process.stdout.write(`${JSON.stringify(answer)}\n`);
+      return 0;
+    }
+    case 'setup': {
+      const found = ensureBinaries({ temporal: true, redis: true });
+      process.stderr.write(`temporal: ${found.temporal}\nredis-server: ${found.redis}\n`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${usage}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${usage}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliError || error instanceof ConfigError || error instanceof MissingBinaryError) {
+      process.stderr.write(`runstream: ${error.message}\n`);
+      process.exit(error instanceof CliError ? error.exitCode : 2);
+    }
+    if (error instanceof RunstreamApiError) {
+      const detail = error.issues?.map((issue) => `${issue.path}: ${issue.message}`).join('; ') ?? error.message;
+      process.stderr.write(`runstream: ${error.status} ${error.type}: ${detail}\n`);
+      process.exit(2);
+    }
+    if (error instanceof TypeError && /fetch failed/.test(error.message)) {
+      process.stderr.write(`runstream: cannot reach the API (${String((error as Error & { cause?: unknown }).cause ?? error.message)})\n`);
+      process.exit(2);
+    }
+    if (error instanceof Error && String((error as Error & { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`runstream: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`runstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,150 @@
+import { assertNever, type RunEvent } from '../events.js';
+
+export interface RenderOutput {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Stderr is a terminal: a spinner line for running tools. */
+  interactive: boolean;
+}
+
+const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/**
+ * Renders run events for a terminal: assistant text to stdout as it streams,
+ * everything else to stderr, so `runstream run … --follow > answer.txt` keeps
+ * only the answer. Text is applied at its offset; after a resume the printed
+ * text is only extended where it still matches, since stdout cannot unprint.
+ */
+export class RunRenderer {
+  private stepText = '';
+  private printed = '';
+  private spinner: NodeJS.Timeout | undefined;
+  private spinnerLabel = '';
+  private frame = 0;
+  private reasoningOpen = false;
+
+  constructor(private readonly out: RenderOutput) {}
+
+  handle(event: RunEvent): void {
+    switch (event.type) {
+      case 'run.started':
+        this.out.stderr(`▶ run ${event.runId} · ${event.model} · tools: ${event.tools.join(', ') || 'none'}\n`);
+        break;
+      case 'step.started':
+        this.stepText = '';
+        this.printed = '';
+        break;
+      case 'text.delta':
+        this.closeReasoning();
+        this.applyText(event.offset, event.text);
+        break;
+      case 'reasoning.delta':
+        if (!this.reasoningOpen) {
+          this.reasoningOpen = true;
+          this.out.stderr('💭 ');
+        }
+        this.out.stderr(event.text);
+        break;
+      case 'tool_call.started':
+      case 'tool_call.delta':
+        break;
+      case 'tool_call.ready':
+        this.endLine();
+        this.out.stderr(`🔧 ${event.name}(${JSON.stringify(event.arguments)})\n`);
+        break;
+      case 'tool.started':
+        this.startSpinner(`running ${event.name}`);
+        break;
+      case 'tool.progress':
+        this.spinnerLabel = `${event.name}: ${typeof event.progress === 'string' ? event.progress : JSON.stringify(event.progress)}`;
+        if (!this.out.interactive) this.out.stderr(`  … ${this.spinnerLabel}\n`);
+        break;
+      case 'tool.finished':
+        this.stopSpinner();
+        this.out.stderr(`${event.isError ? '✗' : '✓'} ${event.name} → ${JSON.stringify(event.result)}\n`);
+        break;
+      case 'step.resumed':
+        this.stepText = this.stepText.slice(0, event.offset);
+        this.out.stderr(`\n↻ step ${event.step} resumed (attempt ${event.attempt}) at character ${event.offset}\n`);
+        break;
+      case 'step.finished':
+        this.closeReasoning();
+        this.endLine();
+        break;
+      case 'run.completed': {
+        this.stopSpinner();
+        this.endLine();
+        const { usage, steps, finishReason } = event.result;
+        this.out.stderr(
+          `✔ completed · ${steps} step${steps === 1 ? '' : 's'} · ${finishReason} · tokens in ${usage.inputTokens} out ${usage.outputTokens} total ${usage.totalTokens}\n`,
+        );
+        break;
+      }
+      case 'run.failed':
+        this.stopSpinner();
+        this.endLine();
+        this.out.stderr(`✗ failed · ${event.error.type}: ${event.error.message}\n`);
+        break;
+      case 'run.cancelled':
+        this.stopSpinner();
+        this.endLine();
+        this.out.stderr(`■ cancelled · kept ${event.partial.length} characters of partial text\n`);
+        break;
+      case 'snapshot': {
+        const last = event.messages.findLast((message) => message.role === 'assistant');
+        this.out.stderr(`(snapshot: ${event.messages.length} messages so far, status ${event.status})\n`);
+        if (last?.content) this.out.stdout(`${last.content}\n`);
+        break;
+      }
+      default:
+        assertNever(event);
+    }
+  }
+
+  private applyText(offset: number, text: string): void {
+    this.stepText = this.stepText.slice(0, offset) + text;
+    if (this.stepText.startsWith(this.printed)) {
+      this.out.stdout(this.stepText.slice(this.printed.length));
+      this.printed = this.stepText;
+    } else {
+      this.out.stderr('\n(the resumed stream differs from what was printed; it continues below)\n');
+      this.out.stdout(this.stepText);
+      this.printed = this.stepText;
+    }
+  }
+
+  private endLine(): void {
+    if (this.printed && !this.printed.endsWith('\n')) {
+      this.out.stdout('\n');
+      this.printed += '\n';
+    }
+  }
+
+  private closeReasoning(): void {
+    if (this.reasoningOpen) {
+      this.reasoningOpen = false;
+      this.out.stderr('\n');
+    }
+  }
+
+  private startSpinner(label: string): void {
+    this.spinnerLabel = label;
+    if (!this.out.interactive) {
+      this.out.stderr(`… ${label}\n`);
+      return;
+    }
+    this.stopSpinner();
+    this.spinner = setInterval(() => {
+      this.frame = (this.frame + 1) % spinnerFrames.length;
+      this.out.stderr(`\r${spinnerFrames[this.frame]} ${this.spinnerLabel}\x1b[K`);
+    }, 80);
+  }
+
+  stopSpinner(): void {
+    if (this.spinner) {
+      clearInterval(this.spinner);
+      this.spinner = undefined;
+      this.out.stderr('\r\x1b[K');
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Environment configuration (API.md). A bad value fails with one line that
+ * names the variable; nothing here is ever logged whole, since it holds keys.
+ */
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const url = (name: string) =>
+  z
+    .string()
+    .refine((value) => URL.canParse(value), { message: `${name} must be a URL, e.g. http://127.0.0.1:8787` });
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  RUNSTREAM_TASK_QUEUE: z.string().min(1).default('runstream'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+    .optional(),
+  RUNSTREAM_API_URL: url('RUNSTREAM_API_URL').optional(),
+  RUNSTREAM_API_KEY: z.string().min(1).optional(),
+  RUNSTREAM_API_KEYS: z.string().optional(),
+  RUNSTREAM_PORT: z.coerce
+    .number({ message: 'RUNSTREAM_PORT must be a port number' })
+    .int()
+    .min(0, 'RUNSTREAM_PORT must be a port number')
+    .max(65535, 'RUNSTREAM_PORT must be a port number')
+    .default(8787),
+  RUNSTREAM_MODEL: z.string().min(1).optional(),
+  /** Prefix of every Redis key and channel, to share one Redis between deployments. */
+  RUNSTREAM_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/, 'RUNSTREAM_KEY_PREFIX may hold letters, digits and _ : . -').default('runstream:'),
+  RUNSTREAM_DEMO_URL: url('RUNSTREAM_DEMO_URL').optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: url('ANTHROPIC_BASE_URL').default('https://api.anthropic.com/v1'),
+});
+export type Env = z.infer<typeof envSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // An empty variable means "not set", as shells and compose files produce them.
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    const message = issue?.message ?? 'invalid';
+    throw new ConfigError(message.includes(name) ? message : `${name}: ${message}`);
+  }
+  return parsed.data;
+}
+
+export function parseApiKeys(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+}

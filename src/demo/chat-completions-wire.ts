@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { ConversationView } from './demo-turn.js';
+import { chunkText, type ScriptedTurn } from './script.js';
+
+/** The OpenAI Chat Completions side of the local LLM server: request → conversation, turn → SSE chunks. */
+
+const requestSchema = z.object({
+  model: z.string(),
+  messages: z.array(
+    z.object({
+      role: z.string(),
+      content: z.union([z.string(), z.null(), z.array(z.object({ type: z.string(), text: z.string().optional() }))]).optional(),
+      tool_call_id: z.string().optional(),
+      tool_calls: z.array(z.object({ id: z.string(), function: z.object({ name: z.string() }) })).optional(),
+    }),
+  ),
+  tools: z.array(z.object({ function: z.object({ name: z.string() }) })).optional(),
+  continue_final_message: z.boolean().optional(),
+});
+export type ChatRequest = z.infer<typeof requestSchema>;
+
+export function parseChatRequest(body: unknown): { ok: true; value: ChatRequest } | { ok: false; message: string } {
+  const parsed = requestSchema.safeParse(body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, message: `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}` };
+}
+
+const textOf = (content: ChatRequest['messages'][number]['content']): string =>
+  typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
+
+export interface ChatConversation {
+  view: ConversationView;
+  /** Model calls already answered since the last user message. */
+  turnIndex: number;
+  /** Text of a trailing assistant message to continue (prefill), if asked to. */
+  prefill: string;
+  inputCharacters: number;
+}
+
+export function readChatConversation(request: ChatRequest): ChatConversation {
+  const messages = [...request.messages];
+  let prefill = '';
+  const last = messages.at(-1);
+  if (request.continue_final_message && last?.role === 'assistant') {
+    prefill = textOf(last.content);
+    messages.pop();
+  }
+  const lastUserIndex = messages.findLastIndex((message) => message.role === 'user');
+  const after = messages.slice(lastUserIndex + 1);
+  const toolNamesById = new Map<string, string>();
+  for (const message of after) for (const call of message.tool_calls ?? []) toolNamesById.set(call.id, call.function.name);
+  return {
+    view: {
+      lastUser: lastUserIndex >= 0 ? textOf(messages[lastUserIndex]?.content ?? '') : '',
+      toolResults: after
+        .filter((message) => message.role === 'tool')
+        .map((message) => ({ name: toolNamesById.get(message.tool_call_id ?? '') ?? 'tool', content: textOf(message.content) })),
+      toolNames: (request.tools ?? []).map((tool) => tool.function.name),
+    },
+    turnIndex: after.filter((message) => message.role === 'assistant').length,
+    prefill,
+    inputCharacters: messages.reduce((sum, message) => sum + textOf(message.content).length, 0),
+  };
+}
+
+export interface WireChunk {
+  data: string;
+  delayMs: number;
+}
+
+/** Encodes one scripted turn as the chunks api.openai.com would stream, `[DONE]` included. */
+export function encodeChatTurn(turn: ScriptedTurn, options: { model: string; turnIndex: number; skipText: number; inputCharacters: number }): WireChunk[] {
+  const id = `chatcmpl-${options.turnIndex}`;
+  const created = Math.floor(Date.now() / 1000);
+  const delayMs = turn.delayMs ?? 0;
+  const chunk = (delta: unknown, finishReason: string | null = null) => ({
+    data: JSON.stringify({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: options.model,
+      choices: [{ index: 0, delta, finish_reason: finishReason }],
+    }),
+    delayMs,
+  });
+  const chunks: WireChunk[] = [chunk({ role: 'assistant', content: '' })];
+  for (const piece of chunkText(turn.reasoning ?? '', turn.chunkSize)) chunks.push(chunk({ reasoning_content: piece }));
+  const text = (turn.text ?? '').slice(options.skipText);
+  for (const piece of chunkText(text, turn.chunkSize)) chunks.push(chunk({ content: piece }));
+  (turn.toolCalls ?? []).forEach((call, index) => {
+    const argumentsText = JSON.stringify(call.arguments ?? {});
+    chunks.push(
+      chunk({
+        tool_calls: [{ index, id: `call_${options.turnIndex}_${index}`, type: 'function', function: { name: call.name, arguments: '' } }],
+      }),
+    );
+    for (const piece of chunkText(argumentsText, 8)) chunks.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+  });
+  const finishReason = turn.finishReason ?? (turn.toolCalls?.length ? 'tool_calls' : 'stop');
+  chunks.push(chunk({}, finishReason));
+  const outputCharacters = (turn.reasoning ?? '').length + text.length;
+  const promptTokens = Math.ceil(options.inputCharacters / 4);
+  const completionTokens = Math.ceil(outputCharacters / 4) + (turn.toolCalls?.length ?? 0) * 10;
+  chunks.push({
+    data: JSON.stringify({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: options.model,
+      choices: [],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    }),
+    delayMs: 0,
+  });
+  chunks.push({ data: '[DONE]', delayMs: 0 });
+  return chunks;
+}

@@ -1,0 +1,46 @@
+import type { Message } from '../messages.js';
+import type { ModelEvent } from './model-events.js';
+
+/** A tool as the model sees it: name, description, JSON Schema of its arguments. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface StreamTimeouts {
+  /** TCP/TLS connect. */
+  connectMs: number;
+  /** Longest silence between two chunks (and before the response headers). */
+  idleMs: number;
+  /** Whole call, first byte to last. */
+  totalMs: number;
+}
+
+export const defaultStreamTimeouts: StreamTimeouts = { connectMs: 10_000, idleMs: 60_000, totalMs: 10 * 60_000 };
+
+export interface ModelRequest {
+  instructions?: string;
+  messages: Message[];
+  tools: ToolSpec[];
+  /**
+   * Text the assistant has already said in this step. Only passed to models
+   * whose `capabilities.continuesPartialText` is true; the stream then carries
+   * on right after it.
+   */
+  prefill?: string;
+  maxOutputTokens?: number;
+  timeouts?: Partial<StreamTimeouts>;
+}
+
+export interface ModelCapabilities {
+  /** The protocol can continue a partial assistant message (assistant prefill). */
+  continuesPartialText: boolean;
+}
+
+export interface LanguageModel {
+  readonly provider: string;
+  readonly modelId: string;
+  readonly capabilities: ModelCapabilities;
+  stream(request: ModelRequest, options: { signal?: AbortSignal }): AsyncIterable<ModelEvent>;
+}

@@ -1,0 +1,265 @@
+import { z } from 'zod';
+import type { FinishReason, Message, Usage } from '../messages.js';
+import { postForStream } from './http-stream.js';
+import {
+  defaultStreamTimeouts,
+  type LanguageModel,
+  type ModelCapabilities,
+  type ModelRequest,
+  type ToolSpec,
+} from './language-model.js';
+import type { ModelEvent } from './model-events.js';
+import { ProviderError } from './provider-error.js';
+import { parseJsonSafely, parseSseStream } from './sse-stream.js';
+
+/** OpenAI Chat Completions streaming, and every server that speaks it (vLLM, Ollama, llama.cpp, OpenRouter). */
+
+export interface OpenAIChatSettings {
+  provider?: string;
+  modelId: string;
+  baseURL: string;
+  apiKey: string;
+  /** vLLM-style continuation of a trailing assistant message; off for api.openai.com. */
+  continueFinalMessage?: boolean;
+  headers?: Record<string, string>;
+}
+
+const chunkSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            reasoning_content: z.string().nullish(),
+            reasoning: z.string().nullish(),
+            tool_calls: z
+              .array(
+                z.object({
+                  index: z.number().int(),
+                  id: z.string().nullish(),
+                  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  usage: z
+    .object({
+      prompt_tokens: z.number(),
+      completion_tokens: z.number(),
+      total_tokens: z.number().optional(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+      completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+const errorChunkSchema = z.object({
+  error: z.object({ message: z.string(), type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }),
+});
+
+export function describeOpenAIErrorBody(body: string): string {
+  const parsed = parseJsonSafely(body);
+  if (parsed.ok) {
+    const error = errorChunkSchema.safeParse(parsed.value);
+    if (error.success) return error.data.error.message;
+  }
+  return body.slice(0, 500) || 'no error body';
+}
+
+export function mapOpenAIFinishReason(raw: string): FinishReason {
+  switch (raw) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_calls';
+    case 'content_filter':
+      return 'content_filter';
+    default:
+      return 'other';
+  }
+}
+
+export function toOpenAIChatMessages(instructions: string | undefined, messages: Message[], prefill?: string): unknown[] {
+  const wire: unknown[] = [];
+  if (instructions) wire.push({ role: 'system', content: instructions });
+  for (const message of messages) {
+    switch (message.role) {
+      case 'system':
+      case 'user':
+        wire.push({ role: message.role, content: message.content });
+        break;
+      case 'assistant':
+        wire.push({
+          role: 'assistant',
+          content: message.content === '' && message.toolCalls?.length ? null : message.content,
+          ...(message.toolCalls?.length
+            ? {
+                tool_calls: message.toolCalls.map((call) => ({
+                  id: call.callId,
+                  type: 'function',
+                  function: { name: call.name, arguments: call.argumentsText ?? JSON.stringify(call.arguments ?? {}) },
+                })),
+              }
+            : {}),
+        });
+        break;
+      case 'tool':
+        wire.push({ role: 'tool', tool_call_id: message.callId, content: message.content });
+        break;
+    }
+  }
+  if (prefill) wire.push({ role: 'assistant', content: prefill });
+  return wire;
+}
+
+const toOpenAITools = (tools: ToolSpec[]) =>
+  tools.map((tool) => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
+
+export function mapOpenAIUsage(usage: NonNullable<z.infer<typeof chunkSchema>['usage']>): Usage {
+  const mapped: Usage = {
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    totalTokens: usage.total_tokens ?? usage.prompt_tokens + usage.completion_tokens,
+  };
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  if (typeof cached === 'number') mapped.cachedInputTokens = cached;
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number') mapped.reasoningTokens = reasoning;
+  return mapped;
+}
+
+interface PendingToolCall {
+  callId: string;
+  name: string;
+  argumentsText: string;
+  started: boolean;
+}
+
+export class OpenAIChatModel implements LanguageModel {
+  readonly provider: string;
+  readonly modelId: string;
+  readonly capabilities: ModelCapabilities;
+
+  constructor(private readonly settings: OpenAIChatSettings) {
+    this.provider = settings.provider ?? 'openai';
+    this.modelId = settings.modelId;
+    this.capabilities = { continuesPartialText: settings.continueFinalMessage ?? false };
+  }
+
+  async *stream(request: ModelRequest, options: { signal?: AbortSignal }): AsyncGenerator<ModelEvent> {
+    const prefill = this.capabilities.continuesPartialText ? request.prefill : undefined;
+    const body = {
+      model: this.modelId,
+      messages: toOpenAIChatMessages(request.instructions, request.messages, prefill),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(request.tools.length ? { tools: toOpenAITools(request.tools) } : {}),
+      ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
+      ...(prefill ? { continue_final_message: true, add_generation_prompt: false } : {}),
+    };
+    const bytes = await postForStream({
+      provider: this.provider,
+      modelId: this.modelId,
+      url: `${this.settings.baseURL.replace(/\/$/, '')}/chat/completions`,
+      headers: { authorization: `Bearer ${this.settings.apiKey}`, ...this.settings.headers },
+      body,
+      timeouts: { ...defaultStreamTimeouts, ...request.timeouts },
+      signal: options.signal,
+      describeErrorBody: describeOpenAIErrorBody,
+    });
+    yield* this.mapStream(bytes);
+  }
+
+  private fail(kind: 'malformed' | 'truncated' | 'server' | 'bad_request' | 'context_length', message: string): ProviderError {
+    return new ProviderError({ kind, provider: this.provider, modelId: this.modelId, message });
+  }
+
+  async *mapStream(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<ModelEvent> {
+    const toolCalls = new Map<number, PendingToolCall>();
+    let reasoningOpen = false;
+    let finishRaw: string | undefined;
+    let usage: Usage | undefined;
+    let done = false;
+    const closeReasoning = function* (): Generator<ModelEvent> {
+      if (reasoningOpen) {
+        reasoningOpen = false;
+        yield { type: 'reasoning-end', blockId: 'reasoning-0' };
+      }
+    };
+
+    for await (const message of parseSseStream(bytes)) {
+      if (message.data === '[DONE]') {
+        done = true;
+        break;
+      }
+      if (message.data.trim() === '') continue;
+      const json = parseJsonSafely(message.data);
+      if (!json.ok) throw this.fail('malformed', `a chunk is not JSON: ${message.data.slice(0, 200)}`);
+      const errorChunk = errorChunkSchema.safeParse(json.value);
+      if (errorChunk.success) {
+        const { message: text, code } = errorChunk.data.error;
+        const kind = code === 'context_length_exceeded' ? 'context_length' : 'server';
+        throw this.fail(kind, text);
+      }
+      const chunk = chunkSchema.safeParse(json.value);
+      if (!chunk.success) throw this.fail('malformed', `an unexpected chunk: ${chunk.error.issues[0]?.message ?? ''}`);
+      if (chunk.data.usage) usage = mapOpenAIUsage(chunk.data.usage);
+      for (const choice of chunk.data.choices ?? []) {
+        const delta = choice.delta;
+        const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+        if (reasoning) {
+          if (!reasoningOpen) {
+            reasoningOpen = true;
+            yield { type: 'reasoning-start', blockId: 'reasoning-0' };
+          }
+          yield { type: 'reasoning-delta', blockId: 'reasoning-0', text: reasoning };
+        }
+        if (delta?.content) {
+          yield* closeReasoning();
+          yield { type: 'text-delta', text: delta.content };
+        }
+        for (const fragment of delta?.tool_calls ?? []) {
+          yield* closeReasoning();
+          let call = toolCalls.get(fragment.index);
+          if (!call) {
+            call = { callId: fragment.id ?? `call_${fragment.index}`, name: '', argumentsText: '', started: false };
+            toolCalls.set(fragment.index, call);
+          }
+          if (fragment.function?.name) call.name += fragment.function.name;
+          if (!call.started && call.name) {
+            call.started = true;
+            yield { type: 'tool-call-start', callId: call.callId, name: call.name };
+          }
+          const argumentsDelta = fragment.function?.arguments;
+          if (argumentsDelta) {
+            call.argumentsText += argumentsDelta;
+            if (call.started) yield { type: 'tool-call-delta', callId: call.callId, argumentsDelta };
+          }
+        }
+        if (choice.finish_reason) finishRaw = choice.finish_reason;
+      }
+    }
+
+    if (!done && finishRaw === undefined) throw this.fail('truncated', 'the stream ended before its finish event');
+    yield* closeReasoning();
+    for (const call of toolCalls.values()) {
+      if (!call.name) throw this.fail('malformed', `tool call ${call.callId} has no name`);
+      if (!call.started) yield { type: 'tool-call-start', callId: call.callId, name: call.name };
+      yield { type: 'tool-call-ready', callId: call.callId, name: call.name, argumentsText: call.argumentsText };
+    }
+    if (usage) yield { type: 'usage', usage };
+    const finishReason = finishRaw === undefined ? 'other' : mapOpenAIFinishReason(finishRaw);
+    yield { type: 'finish', finishReason, ...(finishRaw === undefined ? {} : { rawFinishReason: finishRaw }) };
+  }
+}

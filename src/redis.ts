@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+
+/**
+ * The two connections of a process (STYLE.md 8): one publishes and runs
+ * commands, one only subscribes and is shared by every viewer in the process.
+ */
+export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redis {
+  const redis = new Redis(url, {
+    connectionName: `runstream-${role}`,
+    // Commands fail fast while Redis is away; publishers keep their own ordered buffer and retry.
+    maxRetriesPerRequest: role === 'commands' ? 1 : null,
+    enableOfflineQueue: role === 'subscriber',
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+    lazyConnect: false,
+  });
+  // Outages are expected and handled by callers (publish buffer, resubscribe); say so once per outage.
+  let reported = false;
+  redis.on('error', (error: Error) => {
+    if (!reported) console.warn(`runstream: Redis ${role} connection: ${error.message}; retrying`);
+    reported = true;
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  return redis;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { messageSchema } from '../messages.js';
+import { parseModelName } from '../models.js';
+
+export const maxStepsLimit = 100;
+
+/** The body of `POST /v1/runs` (API.md), also what the CLI and client send. */
+export const createRunRequestSchema = z
+  .object({
+    input: z.union([
+      z.string().trim().min(1, 'input must not be empty').max(200_000),
+      z.array(messageSchema).min(1, 'input must hold at least one message').max(1_000),
+    ]),
+    model: z
+      .string()
+      .optional()
+      .superRefine((name, context) => {
+        if (name === undefined) return;
+        const parsed = parseModelName(name);
+        if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.message });
+      }),
+    instructions: z.string().max(100_000).optional(),
+    tools: z.array(z.string().min(1)).max(64).optional(),
+    maxSteps: z
+      .number()
+      .int()
+      .min(1, 'maxSteps must be at least 1')
+      .max(maxStepsLimit, `maxSteps must be at most ${maxStepsLimit}`)
+      .optional(),
+    idempotencyKey: z.string().min(1).max(255).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export type CreateRunRequest = z.infer<typeof createRunRequestSchema>;
+
+/** One issue of a rejected request: where and why, for a 400 body or a CLI line. */
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+export function issuesOf(error: z.ZodError): InputIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+}

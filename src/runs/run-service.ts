@@ -1,0 +1,156 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { RunError } from '../events.js';
+import type { Message, RunResult } from '../messages.js';
+import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
+import type { AgentRunInput } from '../../workflows/run-input.js';
+import type { CreateRunRequest, InputIssue } from './run-request.js';
+
+export type RunStatus = RunPhase;
+
+export interface RunView {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  model: string;
+  result?: RunResult;
+  error?: RunError;
+}
+
+export class InvalidRunRequestError extends Error {
+  override readonly name = 'InvalidRunRequestError';
+  constructor(readonly issues: InputIssue[]) {
+    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
+  }
+}
+
+export class RunNotFoundError extends Error {
+  override readonly name = 'RunNotFoundError';
+  constructor(readonly runId: string) {
+    super(`run ${runId} not found`);
+  }
+}
+
+export interface RunServiceOptions {
+  client: Client;
+  taskQueue: string;
+  defaultModel: string;
+  /** Tool names the workers register; a request naming another is rejected before anything starts. */
+  toolNames: string[];
+  defaultMaxSteps?: number;
+}
+
+export const isRunId = (value: string) => /^run_[a-z0-9]{10,40}$/.test(value);
+
+/** Enqueue and inspect runs. A run is a workflow whose id is the run id; Temporal is the truth. */
+export class RunService {
+  constructor(private readonly options: RunServiceOptions) {}
+
+  /**
+   * Validates everything before starting anything, so a rejected request
+   * leaves no run behind. With an idempotency key the run id is derived from
+   * it, and Temporal's USE_EXISTING conflict policy makes concurrent retries
+   * land on one run.
+   */
+  async enqueue(request: CreateRunRequest, caller: { keyId: string }): Promise<{ id: string; status: RunStatus }> {
+    const tools = request.tools ?? this.options.toolNames;
+    const unknown = tools.filter((name) => !this.options.toolNames.includes(name));
+    if (unknown.length > 0) {
+      throw new InvalidRunRequestError([
+        { path: 'tools', message: `unknown tool ${unknown.map((name) => `"${name}"`).join(', ')}; available: ${this.options.toolNames.join(', ')}` },
+      ]);
+    }
+    const messages: Message[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
+    const model = request.model ?? this.options.defaultModel;
+    const input: AgentRunInput = {
+      model,
+      messages,
+      tools,
+      maxSteps: request.maxSteps ?? this.options.defaultMaxSteps ?? 10,
+      ...(request.instructions === undefined ? {} : { instructions: request.instructions }),
+    };
+    const id = request.idempotencyKey
+      ? `run_${createHash('sha256').update(`${caller.keyId}\0${request.idempotencyKey}`).digest('hex').slice(0, 26)}`
+      : `run_${randomBytes(13).toString('hex')}`;
+    try {
+      await this.options.client.workflow.start('agentRun', {
+        workflowId: id,
+        taskQueue: this.options.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // A finished run keeps its id: the same idempotency key must not start it again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        memo: { model, ...(request.metadata ? { metadata: request.metadata } : {}) },
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    return { id, status: statusOf(await this.describe(id)) };
+  }
+
+  async describe(runId: string): Promise<WorkflowExecutionDescription> {
+    try {
+      return await this.options.client.workflow.getHandle(runId).describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new RunNotFoundError(runId);
+      throw error;
+    }
+  }
+
+  async get(runId: string): Promise<RunView> {
+    const description = await this.describe(runId);
+    const status = statusOf(description);
+    const view: RunView = {
+      id: runId,
+      status,
+      createdAt: description.startTime.toISOString(),
+      model: String(description.memo?.model ?? ''),
+    };
+    if (status === 'completed' || status === 'failed') {
+      try {
+        view.result = await this.options.client.workflow.getHandle(runId).result();
+      } catch (error) {
+        view.error = describeWorkflowError(error);
+      }
+    }
+    return view;
+  }
+
+  /** The transcript so far, from the workflow (used for snapshots). */
+  async messages(runId: string): Promise<Message[]> {
+    const progress = await this.options.client.workflow.getHandle(runId).query(progressQuery);
+    return progress.messages;
+  }
+}
+
+export function statusOf(description: WorkflowExecutionDescription): RunStatus {
+  switch (description.status.name) {
+    case 'RUNNING':
+    case 'CONTINUED_AS_NEW':
+      // Started and first task scheduled, nothing picked up yet: no worker has begun the run.
+      return description.historyLength <= 2 ? 'queued' : 'running';
+    case 'COMPLETED':
+      return 'completed';
+    case 'CANCELLED':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
+}
+
+function describeWorkflowError(error: unknown): RunError {
+  let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
+  // The interesting part is the innermost failure (an ApplicationFailure from an activity).
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  if (cause instanceof Error) {
+    const failure = cause as Error & { type?: string; nonRetryable?: boolean };
+    return { type: failure.type ?? failure.name, message: failure.message, retryable: failure.nonRetryable !== true };
+  }
+  return { type: 'Error', message: String(cause), retryable: false };
+}

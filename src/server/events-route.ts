@@ -1,0 +1,50 @@
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { followRun, SlowConsumerError } from '../bus/follow-run.js';
+import { isStreamId } from '../bus/stream-id.js';
+import { ApiError } from './api-error.js';
+import type { ApiDependencies } from './app.js';
+import { SseResponse } from './sse-response.js';
+
+export interface SseSettings {
+  heartbeatMs: number;
+  retryMs: number;
+  /** Unsent bytes a viewer may fall behind by before it is cut off. */
+  maxBufferedBytes: number;
+}
+
+const defaults: SseSettings = { heartbeatMs: 15_000, retryMs: 2_000, maxBufferedBytes: 4 * 1024 * 1024 };
+
+/**
+ * `GET /v1/runs/:id/events`: the run's log after Last-Event-ID (or ?after=),
+ * then live, as SSE whose ids are the log ids; ends after the final event.
+ */
+export async function streamRunEvents(
+  deps: ApiDependencies,
+  runId: string,
+  request: { after: string | undefined; outgoing: ServerResponse },
+): Promise<Response> {
+  const { after } = request;
+  if (after !== undefined && after !== '' && !isStreamId(after)) {
+    throw new ApiError('invalid_request', 'Last-Event-ID / after must be an event id such as 1700000000000-0', [
+      { path: 'after', message: 'not an event id' },
+    ]);
+  }
+  await deps.runs.describe(runId); // 404 for an unknown run, before the stream opens
+
+  const settings = { ...defaults, ...deps.sse };
+  const sse = new SseResponse(request.outgoing, settings);
+  const abort = new AbortController();
+  void sse.closed.then(() => abort.abort());
+  sse.open();
+  try {
+    for await (const entry of followRun(deps.log, deps.live, runId, { after: after || undefined, signal: abort.signal })) {
+      if (!sse.send(entry.id, entry.event.type, entry.json)) break;
+    }
+  } catch (error) {
+    if (!(error instanceof SlowConsumerError)) console.error('runstream api: event stream failed', error);
+  } finally {
+    sse.end();
+  }
+  return RESPONSE_ALREADY_SENT;
+}

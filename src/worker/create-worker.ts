@@ -1,0 +1,42 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import type { ActivityDependencies } from '../../activities/dependencies.js';
+import { workflowsPath, type TemporalSettings } from '../temporal.js';
+
+export interface RunstreamWorkerOptions extends ActivityDependencies {
+  temporal: TemporalSettings;
+  /** A prebuilt bundle (tests build it once); bundles `workflows/` when omitted. */
+  workflowBundle?: { code: string };
+  /** Low values let a crashed worker's workflow tasks move on quickly (crash tests). */
+  stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  identity?: string;
+}
+
+let runtimeInstalled = false;
+/** The SDK's runtime logs once per process; keep it to warnings so the CLI stays readable. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger((process.env.RUNSTREAM_LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
+  } catch {
+    // Already installed by the embedding application: keep its logger.
+  }
+}
+
+export async function createRunstreamWorker(options: RunstreamWorkerOptions): Promise<Worker> {
+  installQuietRuntime();
+  const connection = await NativeConnection.connect({ address: options.temporal.address });
+  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, ...deps } = options;
+  return Worker.create({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    activities: createActivities(deps),
+    ...(stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout }),
+    shutdownGraceTime: shutdownGraceTime ?? '5 seconds',
+    ...(identity ? { identity } : {}),
+  });
+}

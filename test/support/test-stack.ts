@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { inject } from 'vitest';
+import { createClient } from '../../src/client/index.js';
+import { readEnv, type Env } from '../../src/config.js';
+import type { Script } from '../../src/demo/script.js';
+import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
+import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/processes/worker-process.js';
+
+export const testApiKey = 'test-api-key';
+
+let cachedBundle: { code: string } | undefined;
+export const workflowBundle = () => (cachedBundle ??= { code: readFileSync(inject('workflowBundlePath'), 'utf8') });
+
+export type StackEnv = Env & { TEMPORAL_ADDRESS: string; REDIS_URL: string };
+
+/** The environment a test file's processes run with: shared servers, its own task queue and key prefix. */
+export function testEnv(name: string, overrides: Record<string, string> = {}): StackEnv {
+  const suffix = randomBytes(4).toString('hex');
+  const env = readEnv({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    REDIS_URL: inject('redisUrl'),
+    RUNSTREAM_TASK_QUEUE: `test-${name}-${suffix}`,
+    RUNSTREAM_KEY_PREFIX: `test:${name}:${suffix}:`,
+    RUNSTREAM_API_KEYS: testApiKey,
+    RUNSTREAM_DEMO_URL: inject('llmUrl'),
+    OPENAI_API_KEY: 'llm-test-key',
+    OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
+    ANTHROPIC_API_KEY: 'llm-test-key',
+    ANTHROPIC_BASE_URL: `${inject('llmUrl')}/v1`,
+    ...overrides,
+  });
+  return env as StackEnv;
+}
+
+/** Registers a script on the local LLM server under a fresh model name; returns that name. */
+export async function registerScript(script: Omit<Script, 'failures'> & Partial<Pick<Script, 'failures'>>, name = `script-${randomBytes(6).toString('hex')}`): Promise<string> {
+  const response = await fetch(`${inject('llmUrl')}/__scripts/${name}`, { method: 'PUT', body: JSON.stringify(script) });
+  if (!response.ok) throw new Error(`registering script failed: ${await response.text()}`);
+  return name;
+}
+
+export interface TestStack {
+  env: StackEnv;
+  api: ApiProcess;
+  /** Undefined until started, with `deferWorker`. */
+  worker: WorkerProcess | undefined;
+  startWorker(): Promise<WorkerProcess>;
+  client: ReturnType<typeof createClient>;
+  temporal: Client;
+  stop(): Promise<void>;
+}
+
+/** A worker and an API process in this test file, against the suite's real servers. */
+export async function startTestStack(
+  name: string,
+  options: WorkerProcessOptions & { env?: Record<string, string>; deferWorker?: boolean } = {},
+): Promise<TestStack> {
+  const env = testEnv(name, options.env);
+  let workerRun: Promise<void> | undefined;
+  const startWorker = async () => {
+    const worker = await startWorkerProcess(env, {
+      ...(options.tools ? { tools: options.tools } : {}),
+      worker: { workflowBundle: workflowBundle(), ...options.worker },
+    });
+    workerRun = worker.run();
+    stack.worker = worker;
+    return worker;
+  };
+  const api = await startApiProcess(env, {
+    port: 0,
+    ...(options.tools ? { toolNames: ['calculator', 'current_time', ...options.tools.map((tool) => tool.name)] } : {}),
+  });
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const stack: TestStack = {
+    env,
+    api,
+    worker: undefined,
+    startWorker,
+    client: createClient({ url: api.url, apiKey: testApiKey, reconnectDelayMs: 100 }),
+    temporal,
+    stop: async () => {
+      await api.close();
+      if (stack.worker?.worker.getState() === 'RUNNING') stack.worker.worker.shutdown();
+      await workerRun;
+      await connection.close();
+    },
+  };
+  if (!options.deferWorker) await startWorker();
+  return stack;
+}

@@ -1,0 +1,15 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { Message } from '../src/messages.js';
+
+/** Handler names shared by the workflow and its callers (API, CLI). */
+
+export type RunPhase = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface RunProgress {
+  phase: RunPhase;
+  step: number;
+  /** Text of the step in progress is not here: it lives in the log and the activity's checkpoint. */
+  messages: Message[];
+}
+
+export const progressQuery = defineQuery<RunProgress>('progress');
