@@ -40,6 +40,11 @@ const envSchema = z.object({
   RUNSTREAM_DEMO_URL: url('RUNSTREAM_DEMO_URL').optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: url('OPENAI_BASE_URL').default('https://api.openai.com/v1'),
+  /** The OpenAI-compatible server continues a trailing assistant message (vLLM's continue_final_message). */
+  OPENAI_CONTINUE_FINAL_MESSAGE: z
+    .enum(['true', 'false', '1', '0'], { message: 'OPENAI_CONTINUE_FINAL_MESSAGE must be true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .default(false),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url('ANTHROPIC_BASE_URL').default('https://api.anthropic.com/v1'),
 });

@@ -59,10 +59,22 @@ export function createModelResolver(options: ModelResolverOptions): ModelResolve
     if (extra) return extra(modelId, env);
     switch (provider) {
       case 'demo':
-        return new OpenAIChatModel({ provider: 'demo', modelId: 'demo', baseURL: await options.demoBaseURL(), apiKey: 'demo' });
+        // The demo server continues a partial message like vLLM does, so demo runs resume by prefill.
+        return new OpenAIChatModel({
+          provider: 'demo',
+          modelId: 'demo',
+          baseURL: await options.demoBaseURL(),
+          apiKey: 'demo',
+          continueFinalMessage: true,
+        });
       case 'openai':
         if (!env.OPENAI_API_KEY) throw new ModelUnavailableError('OPENAI_API_KEY is not set in the worker environment');
-        return new OpenAIChatModel({ modelId, baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY });
+        return new OpenAIChatModel({
+          modelId,
+          baseURL: env.OPENAI_BASE_URL,
+          apiKey: env.OPENAI_API_KEY,
+          continueFinalMessage: env.OPENAI_CONTINUE_FINAL_MESSAGE,
+        });
       default:
         throw new ModelUnavailableError(`provider "${provider}" is not available in this worker yet`);
     }
