@@ -69,20 +69,62 @@ export function kindForStatus(status: number): ProviderErrorKind {
   return 'bad_request';
 }
 
-/** `retry-after` (seconds or HTTP date), `retry-after-ms`, or OpenAI's reset headers. */
-export function retryAfterFromHeaders(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | undefined {
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Go-style durations OpenAI uses in its reset headers: `1s`, `6m0s`, `20ms`, `1h2m3.5s`. */
+export function parseDurationMs(text: string): number | undefined {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text.trim()) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  return parts.reduce((sum, part) => sum + Number(part[1]) * unit[part[2] as keyof typeof unit], 0);
+}
+
+/**
+ * How long the provider asks us to wait: `retry-after-ms`, `retry-after`
+ * (seconds or HTTP date), then the rate-limit reset headers — OpenAI's
+ * `x-ratelimit-reset-*` durations and Anthropic's `anthropic-ratelimit-*-reset`
+ * timestamps (the latest of them: waiting for the last limit to reset is the
+ * only wait that surely succeeds).
+ */
+export function retryAfterFromHeaders(headers: Headers, now = Date.now()): number | undefined {
   const header = (name: string): string | undefined => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const ms = Number(header('retry-after-ms'));
-  if (Number.isFinite(ms) && ms >= 0 && header('retry-after-ms') !== undefined) return ms;
+  const msText = header('retry-after-ms');
+  const ms = Number(msText);
+  if (msText !== undefined && msText.trim() !== '' && Number.isFinite(ms) && ms >= 0) return ms;
   const retryAfter = header('retry-after');
-  if (retryAfter !== undefined) {
+  if (retryAfter !== undefined && retryAfter.trim() !== '') {
     const seconds = Number(retryAfter);
     if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  return undefined;
+  const resets: number[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const text = Array.isArray(value) ? value[0] : value;
+    if (text === undefined) continue;
+    if (/^x-ratelimit-reset-/.test(name)) {
+      const duration = parseDurationMs(text);
+      if (duration !== undefined) resets.push(duration);
+    } else if (/^anthropic-ratelimit-.*-reset$/.test(name)) {
+      const date = Date.parse(text);
+      if (!Number.isNaN(date)) resets.push(Math.max(0, date - now));
+    }
+  }
+  return resets.length > 0 ? Math.max(...resets) : undefined;
 }
+
+/** Removes every secret from a text bound for an error message, history or a log. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let redacted = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) redacted = redacted.split(secret).join('[redacted]');
+  }
+  return redacted;
+}
+
+/** Provider messages that mean the prompt does not fit, whatever status carried them. */
+export const contextLengthPattern =
+  /context[_ ]length|context window|maximum context|prompt is too long|too many tokens|input is too long|exceeds the context/i;
