@@ -18,6 +18,8 @@ export const openAIErrorBodySchema = z.object({ error: openAIErrorSchema });
 export function kindForOpenAIError(error: z.infer<typeof openAIErrorSchema>): ProviderErrorKind {
   const code = String(error.code ?? error.type ?? '');
   if (code === 'context_length_exceeded' || contextLengthPattern.test(error.message)) return 'context_length';
+  // Out of quota is billing, not load: no retry will succeed.
+  if (code === 'insufficient_quota') return 'bad_request';
   if (/rate_limit/.test(code)) return 'rate_limited';
   if (/invalid_request|invalid_prompt|invalid_api_key|not_found|unsupported/.test(code)) return 'bad_request';
   // server_error, overloaded and unknown codes: the provider failed, a new attempt may succeed.
@@ -30,7 +32,10 @@ export function describeOpenAIErrorBody(body: string): ErrorBodyDescription {
     const error = openAIErrorBodySchema.safeParse(parsed.value);
     if (error.success) {
       const { message, code } = error.data.error;
-      return code === 'context_length_exceeded' ? { message, kind: 'context_length' } : { message };
+      if (code === 'context_length_exceeded') return { message, kind: 'context_length' };
+      // A 429 for an exhausted quota is billing, not load: no retry will succeed.
+      if (code === 'insufficient_quota') return { message, kind: 'bad_request' };
+      return { message };
     }
   }
   return { message: body.slice(0, 500) || 'no error body' };

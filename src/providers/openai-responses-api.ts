@@ -54,7 +54,13 @@ export const responsesEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('response.completed'), response: responseSchema }),
   z.object({ type: z.literal('response.incomplete'), response: responseSchema }),
   z.object({ type: z.literal('response.failed'), response: responseSchema }),
-  z.object({ type: z.literal('error'), message: z.string(), code: z.union([z.string(), z.number()]).nullish() }),
+  // Documented flat ({ code, message }); the API has also been seen sending it nested under `error`.
+  z.object({
+    type: z.literal('error'),
+    message: z.string().nullish(),
+    code: z.union([z.string(), z.number()]).nullish(),
+    error: openAIErrorSchema.nullish(),
+  }),
 ]);
 export type ResponsesEvent = z.infer<typeof responsesEventSchema>;
 

@@ -168,8 +168,10 @@ export class OpenAIResponsesModel implements LanguageModel {
           const error = event.response.error;
           throw this.fail(error ? kindForOpenAIError(error) : 'server', error?.message ?? 'the response failed');
         }
-        case 'error':
-          throw this.fail(kindForOpenAIError({ message: event.message, code: event.code }), event.message);
+        case 'error': {
+          const error = event.error ?? { message: event.message ?? 'the stream reported an error', code: event.code };
+          throw this.fail(kindForOpenAIError(error), error.message);
+        }
       }
       if (finish) break;
     }
