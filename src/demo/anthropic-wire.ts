@@ -11,6 +11,8 @@ const blockSchema = z.object({
   id: z.string().optional(),
   name: z.string().optional(),
   tool_use_id: z.string().optional(),
+  thinking: z.string().optional(),
+  signature: z.string().optional(),
   content: z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }))]).optional(),
 });
 const requestSchema = z.object({
@@ -30,6 +32,14 @@ const textOf = (content: Content | z.infer<typeof blockSchema>['content']): stri
 
 function readAnthropicConversation(request: AnthropicRequest): WireConversation | string {
   const messages = [...request.messages];
+  // Like Anthropic, reject thinking sent back altered: the signature must cover it verbatim.
+  for (const [index, message] of messages.entries()) {
+    for (const block of blocksOf(message.content)) {
+      if (block.type === 'thinking' && 'signature' in block && block.signature !== demoSignature(block.thinking ?? '')) {
+        return `messages.${index}.content: Invalid \`signature\` in \`thinking\` block`;
+      }
+    }
+  }
   let prefill = '';
   // A trailing assistant message is always a prefill: the answer continues it.
   const last = messages.at(-1);

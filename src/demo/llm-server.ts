@@ -41,7 +41,10 @@ const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, a
 
 /** Answers 200 and streams, but fails inside the stream: a cut, an error event, or a stall. */
 const failsInStream = (failure: ScriptedFailure) =>
-  failure.cutAfterChunks !== undefined || failure.streamError !== undefined || failure.stallMs !== undefined;
+  failure.cutAfterChunks !== undefined ||
+  failure.streamError !== undefined ||
+  failure.stallMs !== undefined ||
+  failure.rawChunk !== undefined;
 
 function failureHeaders(failure: ScriptedFailure): Record<string, string> {
   return {
@@ -102,6 +105,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
           response.end(frame(protocol.streamError(failure.streamError, failure.message)));
           return false;
         }
+        if (failure.rawChunk !== undefined) response.write(frame({ data: failure.rawChunk, delayMs: 0 }));
         if (failure.stallMs !== undefined) {
           await sleep(failure.stallMs);
           if (closed) return false;

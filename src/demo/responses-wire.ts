@@ -13,6 +13,8 @@ const itemSchema = z.object({
   call_id: z.string().optional(),
   name: z.string().optional(),
   output: z.string().optional(),
+  encrypted_content: z.string().optional(),
+  summary: z.array(z.object({ text: z.string() })).optional(),
 });
 const requestSchema = z.object({
   model: z.string(),
@@ -28,8 +30,17 @@ const textOf = (content: Item['content']): string =>
   typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
 const isModelOutput = (item: Item) => item.role === 'assistant' || item.type === 'function_call' || item.type === 'reasoning';
 
-function readResponsesConversation(request: ResponsesRequest): WireConversation {
-  const items = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
+const demoEncryption = (summary: string) => createHash('sha256').update(summary).digest('base64');
+
+function readResponsesConversation(request: ResponsesRequest): WireConversation | string {
+  const items: Item[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
+  // Encrypted reasoning must come back exactly as it was given out.
+  for (const [index, item] of items.entries()) {
+    const summary = (item.summary ?? []).map((part) => part.text).join('\n\n');
+    if (item.type === 'reasoning' && item.encrypted_content !== undefined && item.encrypted_content !== demoEncryption(summary)) {
+      return `input[${index}].encrypted_content: the encrypted content could not be verified`;
+    }
+  }
   const lastUserIndex = items.findLastIndex((item) => item.role === 'user');
   const after = items.slice(lastUserIndex + 1);
   const toolNamesById = new Map(after.filter((item) => item.type === 'function_call').map((item) => [item.call_id, item.name ?? 'tool']));
@@ -80,7 +91,7 @@ export function encodeResponsesTurn(turn: ScriptedTurn, options: EncodeOptions):
   if (turn.reasoning) {
     const id = `rs_demo${options.turnIndex}`;
     const summary = turn.reasoning;
-    const encrypted = createHash('sha256').update(summary).digest('base64');
+    const encrypted = demoEncryption(summary);
     item({ id, type: 'reasoning', summary: [] }, () => {
       emit('response.reasoning_summary_part.added', { ...itemFields(id), summary_index: 0, part: { type: 'summary_text', text: '' } });
       for (const piece of chunkText(summary, turn.chunkSize)) {
@@ -131,7 +142,9 @@ export const responsesProtocol: WireProtocol = {
   apiKey: (headers) => headers.authorization?.replace(/^Bearer /, ''),
   parseRequest(body) {
     const parsed = requestSchema.safeParse(body);
-    return parsed.success ? { ok: true, value: readResponsesConversation(parsed.data) } : { ok: false, message: issueMessage(parsed.error) };
+    if (!parsed.success) return { ok: false, message: issueMessage(parsed.error) };
+    const conversation = readResponsesConversation(parsed.data);
+    return typeof conversation === 'string' ? { ok: false, message: conversation } : { ok: true, value: conversation };
   },
   encodeTurn: encodeResponsesTurn,
   streamError: (type, message) => ({ event: 'error', data: JSON.stringify({ type: 'error', code: type, message, param: null }), delayMs: 0 }),

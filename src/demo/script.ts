@@ -33,6 +33,8 @@ export const scriptedFailureSchema = z.object({
   cutAfterChunks: z.number().int().nonnegative().optional(),
   /** Answer 200, stream `afterChunks` chunks, then the protocol's error event of this type (e.g. overloaded_error) and end. */
   streamError: z.string().optional(),
+  /** Answer 200, stream `afterChunks` chunks, then this raw `data:` payload (e.g. broken JSON), then the rest. */
+  rawChunk: z.string().optional(),
   /** Answer 200, stream `afterChunks` chunks, then go silent this long before going on. */
   stallMs: z.number().int().positive().optional(),
   afterChunks: z.number().int().nonnegative().default(1),
