@@ -6,7 +6,7 @@ import { chatCompletionsProtocol } from './chat-completions-wire.js';
 import { demoTurn } from './demo-turn.js';
 import { responsesProtocol } from './responses-wire.js';
 import { scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn } from './script.js';
-import type { WireChunk, WireProtocol } from './wire-protocol.js';
+import { encodeSseFrame as frame, type WireChunk, type WireProtocol } from './wire-protocol.js';
 
 /**
  * A real HTTP server that speaks the providers' streaming wire formats —
@@ -64,8 +64,6 @@ const readBody = async (request: IncomingMessage, limit = 8 * 1024 * 1024): Prom
   }
   return Buffer.concat(chunks).toString('utf8');
 };
-
-const frame = (chunk: WireChunk) => `${chunk.event === undefined ? '' : `event: ${chunk.event}\n`}data: ${chunk.data}\n\n`;
 
 const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });

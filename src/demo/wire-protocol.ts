@@ -59,3 +59,6 @@ export function issueMessage(error: { issues: { path: PropertyKey[]; message: st
   const issue = error.issues[0];
   return `${issue?.path.map(String).join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`;
 }
+
+/** One chunk as SSE text: an optional `event:` line, the `data:` line, a blank line. */
+export const encodeSseFrame = (chunk: WireChunk) => `${chunk.event === undefined ? '' : `event: ${chunk.event}\n`}data: ${chunk.data}\n\n`;

@@ -128,6 +128,8 @@ export function mapOpenAIUsage(usage: NonNullable<z.infer<typeof chunkSchema>['u
   return mapped;
 }
 
+const hasErrorKey = (value: unknown) => typeof value === 'object' && value !== null && 'error' in value;
+
 interface PendingToolCall {
   callId: string;
   name: string;
@@ -196,8 +198,9 @@ export class OpenAIChatModel implements LanguageModel {
       if (message.data.trim() === '') continue;
       const json = parseJsonSafely(message.data);
       if (!json.ok) throw this.fail('malformed', `a chunk is not JSON: ${message.data.slice(0, 200)}`);
-      const errorChunk = openAIErrorBodySchema.safeParse(json.value);
-      if (errorChunk.success) throw this.fail(kindForOpenAIError(errorChunk.data.error), errorChunk.data.error.message);
+      // Most chunks are not errors: look for the key before paying for a schema parse.
+      const errorChunk = hasErrorKey(json.value) ? openAIErrorBodySchema.safeParse(json.value) : undefined;
+      if (errorChunk?.success) throw this.fail(kindForOpenAIError(errorChunk.data.error), errorChunk.data.error.message);
       const chunk = chunkSchema.safeParse(json.value);
       if (!chunk.success) throw this.fail('malformed', `an unexpected chunk: ${chunk.error.issues[0]?.message ?? ''}`);
       if (chunk.data.usage) usage = mapOpenAIUsage(chunk.data.usage);
