@@ -159,6 +159,7 @@ export const anthropicProtocol: WireProtocol = {
   streamError: (type, message) => event('error', { error: { type, message } }),
   errorBody: (status, message, code) => ({
     type: 'error',
-    error: { type: code ?? errorTypes[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message },
+    // Anthropic's error types all end in _error; an OpenAI-style code (invalid_api_key) falls back to the status's type.
+    error: { type: (code?.endsWith('_error') ? code : errorTypes[status]) ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message },
   }),
 };

@@ -180,13 +180,16 @@ export class OpenAIChatModel implements LanguageModel {
   async *mapStream(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<ModelEvent> {
     const toolCalls = new Map<number, PendingToolCall>();
     let reasoningOpen = false;
+    // Reasoning may resume after text (interleaved thinking): each stretch is its own block.
+    let reasoningBlocks = 0;
+    const blockId = () => `reasoning-${reasoningBlocks - 1}`;
     let finishRaw: string | undefined;
     let usage: Usage | undefined;
     let done = false;
     const closeReasoning = function* (): Generator<ModelEvent> {
       if (reasoningOpen) {
         reasoningOpen = false;
-        yield { type: 'reasoning-end', blockId: 'reasoning-0' };
+        yield { type: 'reasoning-end', blockId: blockId() };
       }
     };
 
@@ -201,6 +204,9 @@ export class OpenAIChatModel implements LanguageModel {
       // Most chunks are not errors: look for the key before paying for a schema parse.
       const errorChunk = hasErrorKey(json.value) ? openAIErrorBodySchema.safeParse(json.value) : undefined;
       if (errorChunk?.success) throw this.fail(kindForOpenAIError(errorChunk.data.error), errorChunk.data.error.message);
+      // Some compatible servers report a failure as a bare string: still the server's failure, not a malformed chunk.
+      const bareError = hasErrorKey(json.value) ? (json.value as { error?: unknown }).error : undefined;
+      if (typeof bareError === 'string') throw this.fail('server', bareError);
       const chunk = chunkSchema.safeParse(json.value);
       if (!chunk.success) throw this.fail('malformed', `an unexpected chunk: ${chunk.error.issues[0]?.message ?? ''}`);
       if (chunk.data.usage) usage = mapOpenAIUsage(chunk.data.usage);
@@ -210,9 +216,10 @@ export class OpenAIChatModel implements LanguageModel {
         if (reasoning) {
           if (!reasoningOpen) {
             reasoningOpen = true;
-            yield { type: 'reasoning-start', blockId: 'reasoning-0' };
+            reasoningBlocks++;
+            yield { type: 'reasoning-start', blockId: blockId() };
           }
-          yield { type: 'reasoning-delta', blockId: 'reasoning-0', text: reasoning };
+          yield { type: 'reasoning-delta', blockId: blockId(), text: reasoning };
         }
         if (delta?.content) {
           yield* closeReasoning();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScriptedFailure } from '../../src/demo/script.js';
 import type { CreateRunRequest } from '../../src/runs/run-request.js';
 import { collect } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
 import { servedFor, type ProviderPrefix } from './providers-support.js';
 
 /**
@@ -93,5 +93,22 @@ describe('provider errors through Temporal', () => {
     const text = JSON.stringify(history, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
     expect(text).toContain('401');
     expect(text).not.toContain(badKey);
+  });
+
+  it.each([
+    [{ idleMs: 5 }, 'timeouts.idleMs', /at least 100/],
+    [{ totalMs: 3_600_000 }, 'timeouts.totalMs', /at most 900000/],
+    [{ connectMs: 'soon' }, 'timeouts.connectMs', /number/],
+    [{ readMs: 1_000 }, 'timeouts', /readMs/],
+  ])('rejects per-run timeouts %j with a 400 naming %s', async (timeouts, path, message) => {
+    const response = await fetch(`${stack.api.url}/v1/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testApiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: 'hi', model: 'openai:any', timeouts }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { message: string; issues: { path: string; message: string }[] } };
+    expect(body.error.issues.map((issue) => issue.path)).toContain(path);
+    expect(body.error.message).toMatch(message);
   });
 });
