@@ -74,7 +74,7 @@ export async function postForStream(call: StreamingPost): Promise<AsyncIterable<
       modelId: call.modelId,
       status: response.statusCode,
       message: redactSecrets(described.message, call.secrets) || `HTTP ${response.statusCode}`,
-      retryAfterMs: retryAfterFromHeaders(response.headers),
+      retryAfterMs: retryAfterFromHeaders(response.headers, { rateLimitResets: kind === 'rate_limited' }),
     });
   }
   return guardBody(response.body, call, deadline);

@@ -83,10 +83,14 @@ export function parseDurationMs(text: string): number | undefined {
  * How long the provider asks us to wait: `retry-after-ms`, `retry-after`
  * (seconds or HTTP date), then the rate-limit reset headers — OpenAI's
  * `x-ratelimit-reset-*` durations and Anthropic's `anthropic-ratelimit-*-reset`
- * timestamps (the latest of them: waiting for the last limit to reset is the
- * only wait that surely succeeds).
+ * timestamps (for a rate limit only: on a 5xx the retry policy's backoff
+ * is the right wait).
  */
-export function retryAfterFromHeaders(headers: Headers, now = Date.now()): number | undefined {
+export function retryAfterFromHeaders(
+  headers: Headers,
+  options: { now?: number; rateLimitResets?: boolean } = {},
+): number | undefined {
+  const now = options.now ?? Date.now();
   const header = (name: string): string | undefined => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -101,19 +105,40 @@ export function retryAfterFromHeaders(headers: Headers, now = Date.now()): numbe
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - now);
   }
-  const resets: number[] = [];
+  // Reset headers ride on every response; only a 429 means a limit is what we must wait for.
+  return options.rateLimitResets === false ? undefined : rateLimitResetMs(headers, now);
+}
+
+/**
+ * Each limit (requests, tokens, input-tokens, …) reports when it resets and,
+ * beside it, what remains. Wait for the exhausted limits — the latest of
+ * them, since all must have room again; when none says it is exhausted, the
+ * soonest reset is the best guess. Waiting for every limit's full refill would
+ * stall a run for minutes behind a token window that was never the problem.
+ */
+function rateLimitResetMs(headers: Headers, now: number): number | undefined {
+  const limits = new Map<string, { resetMs?: number; remaining?: number }>();
+  const limit = (name: string) => limits.get(name) ?? limits.set(name, {}).get(name)!;
   for (const [name, value] of Object.entries(headers)) {
     const text = Array.isArray(value) ? value[0] : value;
     if (text === undefined) continue;
-    if (/^x-ratelimit-reset-/.test(name)) {
-      const duration = parseDurationMs(text);
-      if (duration !== undefined) resets.push(duration);
-    } else if (/^anthropic-ratelimit-.*-reset$/.test(name)) {
-      const date = Date.parse(text);
-      if (!Number.isNaN(date)) resets.push(Math.max(0, date - now));
+    const openai = name.match(/^x-ratelimit-(reset|remaining)-(.+)$/);
+    const anthropic = name.match(/^anthropic-ratelimit-(.+)-(reset|remaining)$/);
+    const [field, limitName] = openai ? [openai[1], openai[2]] : anthropic ? [anthropic[2], anthropic[1]] : [];
+    if (!field || !limitName) continue;
+    if (field === 'remaining') {
+      const remaining = Number(text);
+      if (Number.isFinite(remaining)) limit(limitName).remaining = remaining;
+      continue;
     }
+    const resetMs = openai ? parseDurationMs(text) : Math.max(0, Date.parse(text) - now);
+    if (resetMs !== undefined && !Number.isNaN(resetMs)) limit(limitName).resetMs = resetMs;
   }
-  return resets.length > 0 ? Math.max(...resets) : undefined;
+  const resets = [...limits.values()].filter((entry) => entry.resetMs !== undefined);
+  if (resets.length === 0) return undefined;
+  const exhausted = resets.filter((entry) => entry.remaining !== undefined && entry.remaining <= 0);
+  const delays = (exhausted.length > 0 ? exhausted : resets).map((entry) => entry.resetMs as number);
+  return exhausted.length > 0 ? Math.max(...delays) : Math.min(...delays);
 }
 
 /** Removes every secret from a text bound for an error message, history or a log. */

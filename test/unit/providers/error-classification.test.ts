@@ -25,14 +25,34 @@ describe('retry delays from headers', () => {
     [{ 'retry-after': '0.5' }, 500],
     [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:07 GMT' }, 7_000],
     [{ 'retry-after': 'Wed, 31 Dec 2025 23:59:00 GMT' }, 0],
-    [{ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' }, 360_000],
+    // No limit says it is exhausted: the soonest reset.
+    [{ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' }, 1_000],
+    // The exhausted limit decides, not the token window that still has room.
+    [{ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-tokens': '149000' }, 1_000],
+    [{ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-requests': '12', 'x-ratelimit-reset-tokens': '6m0s', 'x-ratelimit-remaining-tokens': '0' }, 360_000],
     [{ 'x-ratelimit-reset-tokens': '20ms' }, 20],
     [{ 'x-ratelimit-reset-requests': '1h2m3.5s' }, 3_723_500],
-    [{ 'anthropic-ratelimit-requests-reset': '2026-01-01T00:00:02Z', 'anthropic-ratelimit-tokens-reset': '2026-01-01T00:00:05Z' }, 5_000],
+    [{ 'anthropic-ratelimit-requests-reset': '2026-01-01T00:00:02Z', 'anthropic-ratelimit-tokens-reset': '2026-01-01T00:00:05Z' }, 2_000],
+    [
+      {
+        'anthropic-ratelimit-requests-reset': '2026-01-01T00:00:02Z',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-input-tokens-reset': '2026-01-01T00:00:05Z',
+        'anthropic-ratelimit-input-tokens-remaining': '0',
+        'anthropic-ratelimit-output-tokens-reset': '2026-01-01T00:00:50Z',
+        'anthropic-ratelimit-output-tokens-remaining': '8000',
+      },
+      5_000,
+    ],
     [{ 'x-ratelimit-reset-requests': 'soon' }, undefined],
     [{}, undefined],
   ])('%j → %s ms', (headers, expected) => {
-    expect(retryAfterFromHeaders(headers, now)).toBe(expected);
+    expect(retryAfterFromHeaders(headers, { now })).toBe(expected);
+  });
+
+  it('uses reset headers only for a rate limit; retry-after always', () => {
+    expect(retryAfterFromHeaders({ 'x-ratelimit-reset-requests': '20ms' }, { now, rateLimitResets: false })).toBeUndefined();
+    expect(retryAfterFromHeaders({ 'retry-after': '2' }, { now, rateLimitResets: false })).toBe(2_000);
   });
 
   it('reads Go-style durations and refuses anything else', () => {
