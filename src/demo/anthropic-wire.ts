@@ -156,7 +156,7 @@ export const anthropicProtocol: WireProtocol = {
     return typeof conversation === 'string' ? { ok: false, message: conversation } : { ok: true, value: conversation };
   },
   encodeTurn: encodeAnthropicTurn,
-  streamError: (type, message) => event('error', { error: { type, message } }),
+  streamError: (type, message) => [event('error', { error: { type, message } })],
   errorBody: (status, message, code) => ({
     type: 'error',
     // Anthropic's error types all end in _error; an OpenAI-style code (invalid_api_key) falls back to the status's type.

@@ -113,6 +113,6 @@ export const chatCompletionsProtocol: WireProtocol = {
     return parsed.success ? { ok: true, value: readChatConversation(parsed.data) } : { ok: false, message: issueMessage(parsed.error) };
   },
   encodeTurn: encodeChatTurn,
-  streamError: (type, message) => ({ data: JSON.stringify(openAIError(message, type, type)), delayMs: 0 }),
+  streamError: (type, message) => [{ data: JSON.stringify(openAIError(message, type, type)), delayMs: 0 }],
   errorBody: openAIErrorBody,
 };

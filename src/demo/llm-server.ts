@@ -100,7 +100,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       }
       if (failure && sent === failure.afterChunks) {
         if (failure.streamError !== undefined) {
-          response.end(frame(protocol.streamError(failure.streamError, failure.message)));
+          response.end(protocol.streamError(failure.streamError, failure.message).map(frame).join(''));
           return false;
         }
         if (failure.rawChunk !== undefined) response.write(frame({ data: failure.rawChunk, delayMs: 0 }));

@@ -147,6 +147,14 @@ export const responsesProtocol: WireProtocol = {
     return typeof conversation === 'string' ? { ok: false, message: conversation } : { ok: true, value: conversation };
   },
   encodeTurn: encodeResponsesTurn,
-  streamError: (type, message) => ({ event: 'error', data: JSON.stringify({ type: 'error', code: type, message, param: null }), delayMs: 0 }),
+  // The API sends the error event, then response.failed carrying the same error.
+  streamError: (type, message) => [
+    { event: 'error', data: JSON.stringify({ type: 'error', code: type, message, param: null }), delayMs: 0 },
+    {
+      event: 'response.failed',
+      data: JSON.stringify({ type: 'response.failed', response: { id: 'resp_demo', object: 'response', status: 'failed', error: { code: type, message }, output: [], usage: null } }),
+      delayMs: 0,
+    },
+  ],
   errorBody: openAIErrorBody,
 };

@@ -42,8 +42,8 @@ export interface WireProtocol {
   apiKey(headers: IncomingHttpHeaders): string | undefined;
   parseRequest(body: unknown): ParseResult;
   encodeTurn(turn: ScriptedTurn, options: EncodeOptions): WireChunk[];
-  /** An error reported inside a 200 stream (Anthropic's overloaded_error and the like). */
-  streamError(type: string, message: string): WireChunk;
+  /** An error reported inside a 200 stream (Anthropic's overloaded_error and the like), as the provider sends it. */
+  streamError(type: string, message: string): WireChunk[];
   errorBody(status: number, message: string, code?: string): unknown;
 }
 
