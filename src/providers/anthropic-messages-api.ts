@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FinishReason } from '../messages.js';
+import type { FinishReason, Usage } from '../messages.js';
 import type { ErrorBodyDescription } from './http-stream.js';
 import { contextLengthPattern, type ProviderErrorKind } from './provider-error.js';
 import { parseJsonSafely } from './sse-stream.js';
@@ -119,4 +119,20 @@ export function mapAnthropicStopReason(raw: string): FinishReason {
     default:
       return 'other';
   }
+}
+
+export const withoutNulls = (usage: AnthropicUsage | null | undefined): AnthropicUsage =>
+  Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
+
+/** Anthropic counts cached input apart from `input_tokens`; the neutral input count includes it. */
+export function mapAnthropicUsage(usage: AnthropicUsage): Usage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const inputTokens = (usage.input_tokens ?? 0) + cacheRead + (usage.cache_creation_input_tokens ?? 0);
+  const outputTokens = usage.output_tokens ?? 0;
+  return {
+    inputTokens,
+    outputTokens,
+    totalTokens: inputTokens + outputTokens,
+    ...(usage.cache_read_input_tokens == null ? {} : { cachedInputTokens: cacheRead }),
+  };
 }

@@ -1,10 +1,11 @@
-import type { Usage } from '../messages.js';
 import {
   anthropicChunkSchema,
   describeAnthropicErrorBody,
   kindForAnthropicError,
   knownAnthropicChunkTypes,
   mapAnthropicStopReason,
+  mapAnthropicUsage,
+  withoutNulls,
   type AnthropicUsage,
 } from './anthropic-messages-api.js';
 import { toAnthropicPrompt, toAnthropicTools } from './anthropic-messages-prompt.js';
@@ -88,6 +89,15 @@ export class AnthropicMessagesModel implements LanguageModel {
     let stopped = false;
     // Whitespace of the prefill the model may repeat at the start of its continuation.
     let pendingWhitespace = options.prefillTrimmed ?? '';
+    const continuation = (delta: string): string => {
+      let text = delta;
+      while (pendingWhitespace && text && text[0] === pendingWhitespace[0]) {
+        text = text.slice(1);
+        pendingWhitespace = pendingWhitespace.slice(1);
+      }
+      if (text) pendingWhitespace = '';
+      return text;
+    };
 
     for await (const message of parseSseStream(bytes)) {
       if (message.data.trim() === '') continue;
@@ -104,11 +114,17 @@ export class AnthropicMessagesModel implements LanguageModel {
           break;
         case 'content_block_start': {
           const block = chunk.content_block;
-          if (block.type === 'text') blocks.set(chunk.index, { kind: 'text' });
-          else if (block.type === 'thinking') {
+          // Blocks normally start empty; text already in the start event still counts.
+          if (block.type === 'text') {
+            blocks.set(chunk.index, { kind: 'text' });
+            const text = continuation((block as { text?: string | null }).text ?? '');
+            if (text) yield { type: 'text-delta', text };
+          } else if (block.type === 'thinking') {
             const blockId = `reasoning-${chunk.index}`;
-            blocks.set(chunk.index, { kind: 'reasoning', blockId, signature: (block as { signature?: string | null }).signature ?? '' });
+            const start = block as { thinking?: string | null; signature?: string | null };
+            blocks.set(chunk.index, { kind: 'reasoning', blockId, signature: start.signature ?? '' });
             yield { type: 'reasoning-start', blockId };
+            if (start.thinking) yield { type: 'reasoning-delta', blockId, text: start.thinking };
           } else if (block.type === 'redacted_thinking' && 'data' in block) {
             const blockId = `reasoning-${chunk.index}`;
             yield { type: 'reasoning-start', blockId };
@@ -124,12 +140,7 @@ export class AnthropicMessagesModel implements LanguageModel {
           const delta = chunk.delta;
           if (!block) break;
           if (delta.type === 'text_delta' && 'text' in delta && block.kind === 'text') {
-            let text = delta.text;
-            while (pendingWhitespace && text && text[0] === pendingWhitespace[0]) {
-              text = text.slice(1);
-              pendingWhitespace = pendingWhitespace.slice(1);
-            }
-            if (text) pendingWhitespace = '';
+            const text = continuation(delta.text);
             if (text) yield { type: 'text-delta', text };
           } else if (delta.type === 'thinking_delta' && 'thinking' in delta && block.kind === 'reasoning') {
             if (delta.thinking) yield { type: 'reasoning-delta', blockId: block.blockId, text: delta.thinking };
@@ -177,20 +188,4 @@ export class AnthropicMessagesModel implements LanguageModel {
       ...(stopReason === undefined ? {} : { rawFinishReason: stopReason }),
     };
   }
-}
-
-const withoutNulls = (usage: AnthropicUsage | null | undefined): AnthropicUsage =>
-  Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => typeof value === 'number'));
-
-/** Anthropic counts cached input apart from `input_tokens`; the neutral input count includes it. */
-export function mapAnthropicUsage(usage: AnthropicUsage): Usage {
-  const cacheRead = usage.cache_read_input_tokens ?? 0;
-  const inputTokens = (usage.input_tokens ?? 0) + cacheRead + (usage.cache_creation_input_tokens ?? 0);
-  const outputTokens = usage.output_tokens ?? 0;
-  return {
-    inputTokens,
-    outputTokens,
-    totalTokens: inputTokens + outputTokens,
-    ...(usage.cache_read_input_tokens == null ? {} : { cachedInputTokens: cacheRead }),
-  };
 }
