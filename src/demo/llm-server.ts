@@ -5,7 +5,8 @@ import { anthropicProtocol } from './anthropic-wire.js';
 import { chatCompletionsProtocol } from './chat-completions-wire.js';
 import { demoTurn } from './demo-turn.js';
 import { responsesProtocol } from './responses-wire.js';
-import { scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn } from './script.js';
+import { readBody, sendJson } from './http-json.js';
+import { failsInStream, failureHeaders, scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn } from './script.js';
 import { encodeSseFrame as frame, type WireChunk, type WireProtocol } from './wire-protocol.js';
 
 /**
@@ -35,41 +36,11 @@ export interface ServedRequest {
   completed: boolean;
   /** The scripted failure this request consumed, if any: its status or in-stream kind. */
   failure?: string;
+  /** The client closed the stream before its end (a cancelled or killed step). */
+  aborted?: boolean;
 }
 
 const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, anthropicProtocol];
-
-/** Answers 200 and streams, but fails inside the stream: a cut, an error event, or a stall. */
-const failsInStream = (failure: ScriptedFailure) =>
-  failure.cutAfterChunks !== undefined ||
-  failure.streamError !== undefined ||
-  failure.stallMs !== undefined ||
-  failure.rawChunk !== undefined;
-
-function failureHeaders(failure: ScriptedFailure): Record<string, string> {
-  return {
-    ...(failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }),
-    ...(failure.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(failure.retryAfterMs) }),
-    ...failure.headers,
-  };
-}
-
-const readBody = async (request: IncomingMessage, limit = 8 * 1024 * 1024): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new Error('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
-
-const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-};
-
 
 export async function startLlmServer(options: { port?: number; host?: string } = {}): Promise<LlmServer> {
   const scripts = new Map<string, Script>();
@@ -83,17 +54,31 @@ export async function startLlmServer(options: { port?: number; host?: string } =
     return script.turns[Math.min(turnIndex, script.turns.length - 1)];
   };
 
-  const stream = async (request: IncomingMessage, response: ServerResponse, chunks: WireChunk[], protocol: WireProtocol, failure?: ScriptedFailure) => {
+  const stream = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    chunks: WireChunk[],
+    protocol: WireProtocol,
+    failure: ScriptedFailure | undefined,
+    onAbort: () => void,
+  ) => {
     let closed = false;
     request.on('close', () => {
       closed = true;
+    });
+    // The request's own 'close' fires once its body was read; a client hanging up shows on the response.
+    response.on('close', () => {
+      if (!response.writableFinished) closed = true;
     });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     response.flushHeaders();
     let sent = 0;
     for (const chunk of chunks) {
       if (chunk.delayMs) await sleep(chunk.delayMs);
-      if (closed) return false;
+      if (closed) {
+        onAbort();
+        return false;
+      }
       if (failure?.cutAfterChunks !== undefined && sent >= failure.cutAfterChunks) {
         response.destroy();
         return false;
@@ -106,7 +91,10 @@ export async function startLlmServer(options: { port?: number; host?: string } =
         if (failure.rawChunk !== undefined) response.write(frame({ data: failure.rawChunk, delayMs: 0 }));
         if (failure.stallMs !== undefined) {
           await sleep(failure.stallMs);
-          if (closed) return false;
+          if (closed) {
+            onAbort();
+            return false;
+          }
         }
       }
       response.write(frame(chunk));
@@ -147,7 +135,9 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       skipText: conversation.prefill.length,
       inputCharacters: conversation.inputCharacters,
     });
-    served.completed = await stream(request, response, chunks, protocol, failure);
+    served.completed = await stream(request, response, chunks, protocol, failure, () => {
+      served.aborted = true;
+    });
   };
 
   const server = createServer((request, response) => {

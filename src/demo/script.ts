@@ -58,3 +58,18 @@ export function chunkText(text: string, chunkSize?: number): string[] {
   }
   return text.match(/\s*\S+|\s+$/g) ?? (text ? [text] : []);
 }
+
+/** Answers 200 and streams, but fails inside the stream: a cut, an error event, or a stall. */
+export const failsInStream = (failure: ScriptedFailure) =>
+  failure.cutAfterChunks !== undefined ||
+  failure.streamError !== undefined ||
+  failure.stallMs !== undefined ||
+  failure.rawChunk !== undefined;
+
+export function failureHeaders(failure: ScriptedFailure): Record<string, string> {
+  return {
+    ...(failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }),
+    ...(failure.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(failure.retryAfterMs) }),
+    ...failure.headers,
+  };
+}
