@@ -13,7 +13,10 @@ export function toActivityFailure(error: unknown, details: unknown[] = []): unkn
       type: `ProviderError.${error.kind}`,
       message: error.message,
       nonRetryable: !error.isRetryable,
-      ...(error.retryAfterMs === undefined ? {} : { nextRetryDelay: error.retryAfterMs }),
+      // A zero delay (a reset time already past) would end the retries: leave it to the retry policy's backoff.
+      ...(error.retryAfterMs === undefined || error.retryAfterMs <= 0 || !error.isRetryable
+        ? {}
+        : { nextRetryDelay: Math.ceil(error.retryAfterMs) }),
       details,
     });
   }

@@ -1,6 +1,8 @@
 import type { Env } from './config.js';
 import type { LanguageModel } from './providers/language-model.js';
+import { AnthropicMessagesModel } from './providers/anthropic-messages.js';
 import { OpenAIChatModel } from './providers/openai-chat.js';
+import { OpenAIResponsesModel } from './providers/openai-responses.js';
 
 /** Models are named `provider:model` (API.md); `demo` is the bundled local model. */
 export const providers = ['openai', 'openai-responses', 'anthropic', 'demo'] as const;
@@ -75,8 +77,12 @@ export function createModelResolver(options: ModelResolverOptions): ModelResolve
           apiKey: env.OPENAI_API_KEY,
           continueFinalMessage: env.OPENAI_CONTINUE_FINAL_MESSAGE,
         });
-      default:
-        throw new ModelUnavailableError(`provider "${provider}" is not available in this worker yet`);
+      case 'openai-responses':
+        if (!env.OPENAI_API_KEY) throw new ModelUnavailableError('OPENAI_API_KEY is not set in the worker environment');
+        return new OpenAIResponsesModel({ modelId, baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY });
+      case 'anthropic':
+        if (!env.ANTHROPIC_API_KEY) throw new ModelUnavailableError('ANTHROPIC_API_KEY is not set in the worker environment');
+        return new AnthropicMessagesModel({ modelId, baseURL: env.ANTHROPIC_BASE_URL, apiKey: env.ANTHROPIC_API_KEY });
     }
   };
 }

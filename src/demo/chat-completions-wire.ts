@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ConversationView } from './demo-turn.js';
 import { chunkText, type ScriptedTurn } from './script.js';
+import { estimateUsage, issueMessage, type EncodeOptions, type WireChunk, type WireConversation, type WireProtocol } from './wire-protocol.js';
 
 /** The OpenAI Chat Completions side of the local LLM server: request → conversation, turn → SSE chunks. */
 
@@ -19,26 +19,10 @@ const requestSchema = z.object({
 });
 export type ChatRequest = z.infer<typeof requestSchema>;
 
-export function parseChatRequest(body: unknown): { ok: true; value: ChatRequest } | { ok: false; message: string } {
-  const parsed = requestSchema.safeParse(body);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { ok: false, message: `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}` };
-}
-
 const textOf = (content: ChatRequest['messages'][number]['content']): string =>
   typeof content === 'string' ? content : (content ?? []).map((part) => part.text ?? '').join('');
 
-export interface ChatConversation {
-  view: ConversationView;
-  /** Model calls already answered since the last user message. */
-  turnIndex: number;
-  /** Text of a trailing assistant message to continue (prefill), if asked to. */
-  prefill: string;
-  inputCharacters: number;
-}
-
-export function readChatConversation(request: ChatRequest): ChatConversation {
+export function readChatConversation(request: ChatRequest): WireConversation {
   const messages = [...request.messages];
   let prefill = '';
   const last = messages.at(-1);
@@ -51,6 +35,7 @@ export function readChatConversation(request: ChatRequest): ChatConversation {
   const toolNamesById = new Map<string, string>();
   for (const message of after) for (const call of message.tool_calls ?? []) toolNamesById.set(call.id, call.function.name);
   return {
+    model: request.model,
     view: {
       lastUser: lastUserIndex >= 0 ? textOf(messages[lastUserIndex]?.content ?? '') : '',
       toolResults: after
@@ -64,13 +49,8 @@ export function readChatConversation(request: ChatRequest): ChatConversation {
   };
 }
 
-export interface WireChunk {
-  data: string;
-  delayMs: number;
-}
-
 /** Encodes one scripted turn as the chunks api.openai.com would stream, `[DONE]` included. */
-export function encodeChatTurn(turn: ScriptedTurn, options: { model: string; turnIndex: number; skipText: number; inputCharacters: number }): WireChunk[] {
+export function encodeChatTurn(turn: ScriptedTurn, options: EncodeOptions): WireChunk[] {
   const id = `chatcmpl-${options.turnIndex}`;
   const created = Math.floor(Date.now() / 1000);
   const delayMs = turn.delayMs ?? 0;
@@ -99,9 +79,7 @@ export function encodeChatTurn(turn: ScriptedTurn, options: { model: string; tur
   });
   const finishReason = turn.finishReason ?? (turn.toolCalls?.length ? 'tool_calls' : 'stop');
   chunks.push(chunk({}, finishReason));
-  const outputCharacters = (turn.reasoning ?? '').length + text.length;
-  const promptTokens = Math.ceil(options.inputCharacters / 4);
-  const completionTokens = Math.ceil(outputCharacters / 4) + (turn.toolCalls?.length ?? 0) * 10;
+  const usage = estimateUsage(turn, text, options.inputCharacters);
   chunks.push({
     data: JSON.stringify({
       id,
@@ -109,10 +87,32 @@ export function encodeChatTurn(turn: ScriptedTurn, options: { model: string; tur
       created,
       model: options.model,
       choices: [],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: {
+        prompt_tokens: usage.inputTokens,
+        completion_tokens: usage.outputTokens,
+        total_tokens: usage.inputTokens + usage.outputTokens,
+      },
     }),
     delayMs: 0,
   });
   chunks.push({ data: '[DONE]', delayMs: 0 });
   return chunks;
 }
+
+const openAIError = (message: string, type: string, code: string | null = null) => ({ error: { message, type, code, param: null } });
+
+export const openAIErrorBody = (status: number, message: string, code?: string) =>
+  openAIError(message, status >= 500 ? 'server_error' : status === 429 ? 'rate_limit_exceeded' : 'invalid_request_error', code ?? null);
+
+export const chatCompletionsProtocol: WireProtocol = {
+  name: 'chat',
+  path: '/v1/chat/completions',
+  apiKey: (headers) => headers.authorization?.replace(/^Bearer /, ''),
+  parseRequest(body) {
+    const parsed = requestSchema.safeParse(body);
+    return parsed.success ? { ok: true, value: readChatConversation(parsed.data) } : { ok: false, message: issueMessage(parsed.error) };
+  },
+  encodeTurn: encodeChatTurn,
+  streamError: (type, message) => [{ data: JSON.stringify(openAIError(message, type, type)), delayMs: 0 }],
+  errorBody: openAIErrorBody,
+};

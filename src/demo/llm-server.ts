@@ -1,12 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeChatTurn, parseChatRequest, readChatConversation, type WireChunk } from './chat-completions-wire.js';
+import { anthropicProtocol } from './anthropic-wire.js';
+import { chatCompletionsProtocol } from './chat-completions-wire.js';
 import { demoTurn } from './demo-turn.js';
-import { scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn } from './script.js';
+import { responsesProtocol } from './responses-wire.js';
+import { readBody, sendJson } from './http-json.js';
+import { failsInStream, failureHeaders, scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn } from './script.js';
+import { encodeSseFrame as frame, type WireChunk, type WireProtocol } from './wire-protocol.js';
 
 /**
- * A real HTTP server that speaks the providers' streaming wire formats. It is
+ * A real HTTP server that speaks the providers' streaming wire formats —
+ * Chat Completions, Responses and Anthropic Messages, one module each. It is
  * the `demo` model of `runstream dev` and the LLM stand-in of the tests:
  * model `demo` answers from the prompt; any other model name plays the script
  * registered under that name with `PUT /__scripts/<name>`.
@@ -24,30 +29,18 @@ export interface LlmServer {
 }
 
 export interface ServedRequest {
-  protocol: 'chat';
+  protocol: WireProtocol['name'];
   model: string;
   turnIndex: number;
   prefill: string;
   completed: boolean;
+  /** The scripted failure this request consumed, if any: its status or in-stream kind. */
+  failure?: string;
+  /** The client closed the stream before its end (a cancelled or killed step). */
+  aborted?: boolean;
 }
 
-const readBody = async (request: IncomingMessage, limit = 8 * 1024 * 1024): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new Error('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
-
-const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-};
-
-const openAIError = (message: string, type: string, code: string | null = null) => ({ error: { message, type, code, param: null } });
+const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, anthropicProtocol];
 
 export async function startLlmServer(options: { port?: number; host?: string } = {}): Promise<LlmServer> {
   const scripts = new Map<string, Script>();
@@ -61,70 +54,97 @@ export async function startLlmServer(options: { port?: number; host?: string } =
     return script.turns[Math.min(turnIndex, script.turns.length - 1)];
   };
 
-  const stream = async (request: IncomingMessage, response: ServerResponse, chunks: WireChunk[], cutAfter?: number) => {
+  const stream = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    chunks: WireChunk[],
+    protocol: WireProtocol,
+    failure: ScriptedFailure | undefined,
+    onAbort: () => void,
+  ) => {
     let closed = false;
     request.on('close', () => {
       closed = true;
+    });
+    // The request's own 'close' fires once its body was read; a client hanging up shows on the response.
+    response.on('close', () => {
+      if (!response.writableFinished) closed = true;
     });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     response.flushHeaders();
     let sent = 0;
     for (const chunk of chunks) {
       if (chunk.delayMs) await sleep(chunk.delayMs);
-      if (closed) return false;
-      if (cutAfter !== undefined && sent >= cutAfter) {
+      if (closed) {
+        onAbort();
+        return false;
+      }
+      if (failure?.cutAfterChunks !== undefined && sent >= failure.cutAfterChunks) {
         response.destroy();
         return false;
       }
-      response.write(`data: ${chunk.data}\n\n`);
+      if (failure && sent === failure.afterChunks) {
+        if (failure.streamError !== undefined) {
+          response.end(protocol.streamError(failure.streamError, failure.message).map(frame).join(''));
+          return false;
+        }
+        if (failure.rawChunk !== undefined) response.write(frame({ data: failure.rawChunk, delayMs: 0 }));
+        if (failure.stallMs !== undefined) {
+          await sleep(failure.stallMs);
+          if (closed) {
+            onAbort();
+            return false;
+          }
+        }
+      }
+      response.write(frame(chunk));
       sent++;
     }
     response.end();
     return true;
   };
 
-  const handleChat = async (request: IncomingMessage, response: ServerResponse) => {
-    if (!request.headers.authorization) {
-      return sendJson(response, 401, openAIError('You did not provide an API key.', 'invalid_request_error'));
-    }
-    if (request.headers.authorization === 'Bearer invalid-key') {
-      return sendJson(response, 401, openAIError('Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
-    }
+  const handle = async (protocol: WireProtocol, request: IncomingMessage, response: ServerResponse) => {
+    const key = protocol.apiKey(request.headers);
+    if (!key) return sendJson(response, 401, protocol.errorBody(401, 'You did not provide an API key.'));
+    // Echoes the key whole, as a careless proxy might: runstream must keep it out of its messages.
+    if (key.startsWith('invalid')) return sendJson(response, 401, protocol.errorBody(401, `Incorrect API key provided: ${key}.`, 'invalid_api_key'));
     let json: unknown;
     try {
       json = JSON.parse(await readBody(request));
     } catch {
-      return sendJson(response, 400, openAIError('We could not parse the JSON body of your request.', 'invalid_request_error'));
+      return sendJson(response, 400, protocol.errorBody(400, 'We could not parse the JSON body of your request.'));
     }
-    const parsed = parseChatRequest(json);
-    if (!parsed.ok) return sendJson(response, 400, openAIError(parsed.message, 'invalid_request_error'));
-    const { model } = parsed.value;
-    const conversation = readChatConversation(parsed.value);
+    const parsed = protocol.parseRequest(json);
+    if (!parsed.ok) return sendJson(response, 400, protocol.errorBody(400, parsed.message));
+    const conversation = parsed.value;
+    const { model } = conversation;
+    const served: ServedRequest = { protocol: protocol.name, model, turnIndex: conversation.turnIndex, prefill: conversation.prefill, completed: false };
     const failure = failureFor(model);
-    if (failure && failure.cutAfterChunks === undefined) {
-      const headers: Record<string, string> =
-        failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
-      return sendJson(response, failure.status, openAIError(failure.message, 'server_error'), headers);
+    if (failure) served.failure = failure.streamError ?? (failsInStream(failure) ? 'in-stream' : String(failure.status));
+    if (failure && !failsInStream(failure)) {
+      requests.push(served);
+      return sendJson(response, failure.status, protocol.errorBody(failure.status, failure.message, failure.code), failureHeaders(failure));
     }
     const turn = turnFor(model, conversation.view, conversation.turnIndex);
-    if (!turn) {
-      return sendJson(response, 404, openAIError(`The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found'));
-    }
-    const served: ServedRequest = { protocol: 'chat', model, turnIndex: conversation.turnIndex, prefill: conversation.prefill, completed: false };
+    if (!turn) return sendJson(response, 404, protocol.errorBody(404, `The model \`${model}\` does not exist.`, 'model_not_found'));
     requests.push(served);
-    const chunks = encodeChatTurn(turn, {
+    const chunks = protocol.encodeTurn(turn, {
       model,
       turnIndex: conversation.turnIndex,
       skipText: conversation.prefill.length,
       inputCharacters: conversation.inputCharacters,
     });
-    served.completed = await stream(request, response, chunks, failure?.cutAfterChunks);
+    served.completed = await stream(request, response, chunks, protocol, failure, () => {
+      served.aborted = true;
+    });
   };
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = async () => {
-      if (request.method === 'POST' && url.pathname === '/v1/chat/completions') return handleChat(request, response);
+      const protocol = protocols.find((candidate) => candidate.path === url.pathname);
+      if (request.method === 'POST' && protocol) return handle(protocol, request, response);
       const scriptName = url.pathname.match(/^\/__scripts\/([^/]+)$/)?.[1];
       if (request.method === 'PUT' && scriptName) {
         const script = scriptSchema.safeParse(JSON.parse(await readBody(request)));
@@ -134,10 +154,10 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       }
       if (request.method === 'GET' && url.pathname === '/__requests') return sendJson(response, 200, requests);
       if (request.method === 'GET' && url.pathname === '/health') return sendJson(response, 200, { ok: true });
-      return sendJson(response, 404, openAIError(`Unknown route ${request.method} ${url.pathname}`, 'invalid_request_error'));
+      return sendJson(response, 404, chatCompletionsProtocol.errorBody(404, `Unknown route ${request.method} ${url.pathname}`));
     };
     route().catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, openAIError(String(error), 'server_error'));
+      if (!response.headersSent) sendJson(response, 500, chatCompletionsProtocol.errorBody(500, String(error)));
       else response.destroy();
     });
   });

@@ -6,22 +6,38 @@ import { z } from 'zod';
  */
 export const scriptedTurnSchema = z.object({
   reasoning: z.string().optional(),
+  /** Anthropic only: a redacted_thinking block with this opaque data, before any other content. */
+  redactedReasoning: z.string().optional(),
   text: z.string().optional(),
   toolCalls: z.array(z.object({ name: z.string(), arguments: z.unknown() })).optional(),
   /** Characters per text delta (default: word by word). */
   chunkSize: z.number().int().positive().optional(),
   /** Pause before each chunk. */
   delayMs: z.number().int().nonnegative().optional(),
+  /** Chat Completions names (stop, length, tool_calls, content_filter); each protocol sends its own equivalent. */
   finishReason: z.string().optional(),
 });
 export type ScriptedTurn = z.infer<typeof scriptedTurnSchema>;
 
 export const scriptedFailureSchema = z.object({
-  status: z.number().int().min(400).max(599),
+  /** The HTTP status of an error answer (ignored by the in-stream failures below). */
+  status: z.number().int().min(400).max(599).default(500),
   message: z.string().default('scripted failure'),
+  /** The provider's error code or type in the body, e.g. context_length_exceeded. */
+  code: z.string().optional(),
   retryAfterSeconds: z.number().nonnegative().optional(),
+  retryAfterMs: z.number().int().nonnegative().optional(),
+  /** More response headers, e.g. x-ratelimit-reset-requests or anthropic-ratelimit-requests-reset. */
+  headers: z.record(z.string(), z.string()).optional(),
   /** Answer 200, stream this many chunks, then cut the connection. */
   cutAfterChunks: z.number().int().nonnegative().optional(),
+  /** Answer 200, stream `afterChunks` chunks, then the protocol's error event of this type (e.g. overloaded_error) and end. */
+  streamError: z.string().optional(),
+  /** Answer 200, stream `afterChunks` chunks, then this raw `data:` payload (e.g. broken JSON), then the rest. */
+  rawChunk: z.string().optional(),
+  /** Answer 200, stream `afterChunks` chunks, then go silent this long before going on. */
+  stallMs: z.number().int().positive().optional(),
+  afterChunks: z.number().int().nonnegative().default(1),
 });
 export type ScriptedFailure = z.infer<typeof scriptedFailureSchema>;
 
@@ -41,4 +57,19 @@ export function chunkText(text: string, chunkSize?: number): string[] {
     return chunks;
   }
   return text.match(/\s*\S+|\s+$/g) ?? (text ? [text] : []);
+}
+
+/** Answers 200 and streams, but fails inside the stream: a cut, an error event, or a stall. */
+export const failsInStream = (failure: ScriptedFailure) =>
+  failure.cutAfterChunks !== undefined ||
+  failure.streamError !== undefined ||
+  failure.stallMs !== undefined ||
+  failure.rawChunk !== undefined;
+
+export function failureHeaders(failure: ScriptedFailure): Record<string, string> {
+  return {
+    ...(failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }),
+    ...(failure.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(failure.retryAfterMs) }),
+    ...failure.headers,
+  };
 }

@@ -1,6 +1,13 @@
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { StreamTimeouts } from './language-model.js';
-import { kindForStatus, ProviderError, retryAfterFromHeaders } from './provider-error.js';
+import {
+  contextLengthPattern,
+  kindForStatus,
+  ProviderError,
+  redactSecrets,
+  retryAfterFromHeaders,
+  type ProviderErrorKind,
+} from './provider-error.js';
 
 export interface StreamingPost {
   provider: string;
@@ -10,8 +17,15 @@ export interface StreamingPost {
   body: unknown;
   timeouts: StreamTimeouts;
   signal?: AbortSignal | undefined;
-  /** Pulls the provider's own message out of an error body. */
-  describeErrorBody: (body: string) => string;
+  /** Pulls the provider's own message (and, when the body says more than the status, a kind) out of an error body. */
+  describeErrorBody: (body: string) => ErrorBodyDescription;
+  /** Texts that must never appear in an error message (the API key). */
+  secrets: readonly string[];
+}
+
+export interface ErrorBodyDescription {
+  message: string;
+  kind?: ProviderErrorKind;
 }
 
 const agents = new Map<number, Agent>();
@@ -49,13 +63,18 @@ export async function postForStream(call: StreamingPost): Promise<AsyncIterable<
   }
   if (response.statusCode >= 400) {
     const text = await response.body.text().catch(() => '');
+    const described = call.describeErrorBody(text);
+    const statusKind = kindForStatus(response.statusCode);
+    // A 4xx whose message says the prompt does not fit is its own kind: retrying it can never help.
+    const kind =
+      described.kind ?? (statusKind === 'bad_request' && contextLengthPattern.test(described.message) ? 'context_length' : statusKind);
     throw new ProviderError({
-      kind: kindForStatus(response.statusCode),
+      kind,
       provider: call.provider,
       modelId: call.modelId,
       status: response.statusCode,
-      message: call.describeErrorBody(text),
-      retryAfterMs: retryAfterFromHeaders(response.headers),
+      message: redactSecrets(described.message, call.secrets) || `HTTP ${response.statusCode}`,
+      retryAfterMs: retryAfterFromHeaders(response.headers, { rateLimitResets: kind === 'rate_limited' }),
     });
   }
   return guardBody(response.body, call, deadline);
@@ -73,7 +92,11 @@ async function* guardBody(
   }
 }
 
-export function classifyTransportError(error: unknown, call: Pick<StreamingPost, 'provider' | 'modelId' | 'signal'>, deadline?: AbortSignal): unknown {
+export function classifyTransportError(
+  error: unknown,
+  call: Pick<StreamingPost, 'provider' | 'modelId' | 'signal' | 'secrets'>,
+  deadline?: AbortSignal,
+): unknown {
   if (error instanceof ProviderError) return error;
   // The caller's own abort (a cancel) is not a provider failure: let it through as is.
   if (call.signal?.aborted) return call.signal.reason ?? error;
@@ -86,5 +109,5 @@ export function classifyTransportError(error: unknown, call: Pick<StreamingPost,
     return new ProviderError({ ...base, kind: 'timeout', message: 'connecting timed out' });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError({ ...base, kind: 'network', message });
+  return new ProviderError({ ...base, kind: 'network', message: redactSecrets(message, call.secrets) });
 }

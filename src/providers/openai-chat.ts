@@ -9,7 +9,8 @@ import {
   type ToolSpec,
 } from './language-model.js';
 import type { ModelEvent } from './model-events.js';
-import { ProviderError } from './provider-error.js';
+import { describeOpenAIErrorBody, kindForOpenAIError, openAIErrorBodySchema } from './openai-error.js';
+import { ProviderError, type ProviderErrorKind } from './provider-error.js';
 import { parseJsonSafely, parseSseStream } from './sse-stream.js';
 
 /** OpenAI Chat Completions streaming, and every server that speaks it (vLLM, Ollama, llama.cpp, OpenRouter). */
@@ -36,7 +37,8 @@ const chunkSchema = z.object({
             tool_calls: z
               .array(
                 z.object({
-                  index: z.number().int(),
+                  // Ollama and some proxies omit the index of a tool call sent whole.
+                  index: z.number().int().optional(),
                   id: z.string().nullish(),
                   function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
                 }),
@@ -58,19 +60,6 @@ const chunkSchema = z.object({
     })
     .nullish(),
 });
-const errorChunkSchema = z.object({
-  error: z.object({ message: z.string(), type: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish() }),
-});
-
-export function describeOpenAIErrorBody(body: string): string {
-  const parsed = parseJsonSafely(body);
-  if (parsed.ok) {
-    const error = errorChunkSchema.safeParse(parsed.value);
-    if (error.success) return error.data.error.message;
-  }
-  return body.slice(0, 500) || 'no error body';
-}
-
 export function mapOpenAIFinishReason(raw: string): FinishReason {
   switch (raw) {
     case 'stop':
@@ -139,6 +128,8 @@ export function mapOpenAIUsage(usage: NonNullable<z.infer<typeof chunkSchema>['u
   return mapped;
 }
 
+const hasErrorKey = (value: unknown) => typeof value === 'object' && value !== null && 'error' in value;
+
 interface PendingToolCall {
   callId: string;
   name: string;
@@ -177,24 +168,28 @@ export class OpenAIChatModel implements LanguageModel {
       timeouts: { ...defaultStreamTimeouts, ...request.timeouts },
       signal: options.signal,
       describeErrorBody: describeOpenAIErrorBody,
+      secrets: [this.settings.apiKey],
     });
     yield* this.mapStream(bytes);
   }
 
-  private fail(kind: 'malformed' | 'truncated' | 'server' | 'bad_request' | 'context_length', message: string): ProviderError {
+  private fail(kind: ProviderErrorKind, message: string): ProviderError {
     return new ProviderError({ kind, provider: this.provider, modelId: this.modelId, message });
   }
 
   async *mapStream(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<ModelEvent> {
     const toolCalls = new Map<number, PendingToolCall>();
     let reasoningOpen = false;
+    // Reasoning may resume after text (interleaved thinking): each stretch is its own block.
+    let reasoningBlocks = 0;
+    const blockId = () => `reasoning-${reasoningBlocks - 1}`;
     let finishRaw: string | undefined;
     let usage: Usage | undefined;
     let done = false;
     const closeReasoning = function* (): Generator<ModelEvent> {
       if (reasoningOpen) {
         reasoningOpen = false;
-        yield { type: 'reasoning-end', blockId: 'reasoning-0' };
+        yield { type: 'reasoning-end', blockId: blockId() };
       }
     };
 
@@ -206,12 +201,12 @@ export class OpenAIChatModel implements LanguageModel {
       if (message.data.trim() === '') continue;
       const json = parseJsonSafely(message.data);
       if (!json.ok) throw this.fail('malformed', `a chunk is not JSON: ${message.data.slice(0, 200)}`);
-      const errorChunk = errorChunkSchema.safeParse(json.value);
-      if (errorChunk.success) {
-        const { message: text, code } = errorChunk.data.error;
-        const kind = code === 'context_length_exceeded' ? 'context_length' : 'server';
-        throw this.fail(kind, text);
-      }
+      // Most chunks are not errors: look for the key before paying for a schema parse.
+      const errorChunk = hasErrorKey(json.value) ? openAIErrorBodySchema.safeParse(json.value) : undefined;
+      if (errorChunk?.success) throw this.fail(kindForOpenAIError(errorChunk.data.error), errorChunk.data.error.message);
+      // Some compatible servers report a failure as a bare string: still the server's failure, not a malformed chunk.
+      const bareError = hasErrorKey(json.value) ? (json.value as { error?: unknown }).error : undefined;
+      if (typeof bareError === 'string') throw this.fail('server', bareError);
       const chunk = chunkSchema.safeParse(json.value);
       if (!chunk.success) throw this.fail('malformed', `an unexpected chunk: ${chunk.error.issues[0]?.message ?? ''}`);
       if (chunk.data.usage) usage = mapOpenAIUsage(chunk.data.usage);
@@ -221,9 +216,10 @@ export class OpenAIChatModel implements LanguageModel {
         if (reasoning) {
           if (!reasoningOpen) {
             reasoningOpen = true;
-            yield { type: 'reasoning-start', blockId: 'reasoning-0' };
+            reasoningBlocks++;
+            yield { type: 'reasoning-start', blockId: blockId() };
           }
-          yield { type: 'reasoning-delta', blockId: 'reasoning-0', text: reasoning };
+          yield { type: 'reasoning-delta', blockId: blockId(), text: reasoning };
         }
         if (delta?.content) {
           yield* closeReasoning();
@@ -231,10 +227,12 @@ export class OpenAIChatModel implements LanguageModel {
         }
         for (const fragment of delta?.tool_calls ?? []) {
           yield* closeReasoning();
-          let call = toolCalls.get(fragment.index);
+          // Without an index, each fragment is a whole new call.
+          const index = fragment.index ?? toolCalls.size;
+          let call = toolCalls.get(index);
           if (!call) {
-            call = { callId: fragment.id ?? `call_${fragment.index}`, name: '', argumentsText: '', started: false };
-            toolCalls.set(fragment.index, call);
+            call = { callId: fragment.id ?? `call_${index}`, name: '', argumentsText: '', started: false };
+            toolCalls.set(index, call);
           }
           if (fragment.function?.name) call.name += fragment.function.name;
           if (!call.started && call.name) {

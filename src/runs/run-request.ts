@@ -4,6 +4,18 @@ import { parseModelName } from '../models.js';
 
 export const maxStepsLimit = 100;
 
+/**
+ * Per-run stream timeouts (ms). Bounded so a run can neither spin on
+ * instant timeouts nor outlive its model-step activity's 15-minute limit.
+ */
+export const runTimeoutsSchema = z
+  .object({
+    connectMs: z.number().int().min(100, 'connectMs must be at least 100').max(120_000, 'connectMs must be at most 120000').optional(),
+    idleMs: z.number().int().min(100, 'idleMs must be at least 100').max(600_000, 'idleMs must be at most 600000').optional(),
+    totalMs: z.number().int().min(1_000, 'totalMs must be at least 1000').max(900_000, 'totalMs must be at most 900000').optional(),
+  })
+  .strict();
+
 /** The body of `POST /v1/runs` (API.md), also what the CLI and client send. */
 export const createRunRequestSchema = z
   .object({
@@ -27,6 +39,7 @@ export const createRunRequestSchema = z
       .min(1, 'maxSteps must be at least 1')
       .max(maxStepsLimit, `maxSteps must be at most ${maxStepsLimit}`)
       .optional(),
+    timeouts: runTimeoutsSchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })

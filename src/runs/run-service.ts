@@ -74,6 +74,7 @@ export class RunService {
       tools,
       maxSteps: request.maxSteps ?? this.options.defaultMaxSteps ?? 10,
       ...(request.instructions === undefined ? {} : { instructions: request.instructions }),
+      ...(request.timeouts === undefined ? {} : { timeouts: request.timeouts }),
     };
     const id = request.idempotencyKey
       ? `run_${createHash('sha256').update(`${caller.keyId}\0${request.idempotencyKey}`).digest('hex').slice(0, 26)}`

@@ -70,6 +70,8 @@ describe('one agent run, end to end (real Temporal, real Redis, local LLM server
       const run = await stack.client.enqueue({ input: 'stream', model: `openai:${model}`, tools: [] });
       const events = await collect(stack.client.subscribe(run.id));
       const deltas = events.filter((entry) => entry.event.type === 'text.delta').length;
+      // run.completed is published before the workflow closes: wait for the close so both histories are final.
+      await stack.temporal.workflow.getHandle(run.id).result();
       const history = await stack.temporal.workflow.getHandle(run.id).fetchHistory();
       return { deltas, historyEvents: history.events?.length ?? 0 };
     };
