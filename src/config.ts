@@ -45,6 +45,16 @@ const envSchema = z.object({
     .enum(['true', 'false', '1', '0'], { message: 'OPENAI_CONTINUE_FINAL_MESSAGE must be true or false' })
     .transform((value) => value === 'true' || value === '1')
     .default(false),
+  /** Extended thinking for Anthropic models: the token budget per step (unset: off). */
+  ANTHROPIC_THINKING_BUDGET: z.coerce
+    .number({ message: 'ANTHROPIC_THINKING_BUDGET must be a number of tokens' })
+    .int('ANTHROPIC_THINKING_BUDGET must be a whole number of tokens')
+    .min(1024, 'ANTHROPIC_THINKING_BUDGET must be at least 1024 tokens')
+    .optional(),
+  /** Reasoning summaries for OpenAI Responses reasoning models (unset: none). */
+  OPENAI_REASONING_SUMMARY: z
+    .enum(['auto', 'concise', 'detailed'], { message: 'OPENAI_REASONING_SUMMARY must be auto, concise or detailed' })
+    .optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url('ANTHROPIC_BASE_URL').default('https://api.anthropic.com/v1'),
 });

@@ -79,10 +79,20 @@ export function createModelResolver(options: ModelResolverOptions): ModelResolve
         });
       case 'openai-responses':
         if (!env.OPENAI_API_KEY) throw new ModelUnavailableError('OPENAI_API_KEY is not set in the worker environment');
-        return new OpenAIResponsesModel({ modelId, baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY });
+        return new OpenAIResponsesModel({
+          modelId,
+          baseURL: env.OPENAI_BASE_URL,
+          apiKey: env.OPENAI_API_KEY,
+          ...(env.OPENAI_REASONING_SUMMARY ? { reasoningSummary: env.OPENAI_REASONING_SUMMARY } : {}),
+        });
       case 'anthropic':
         if (!env.ANTHROPIC_API_KEY) throw new ModelUnavailableError('ANTHROPIC_API_KEY is not set in the worker environment');
-        return new AnthropicMessagesModel({ modelId, baseURL: env.ANTHROPIC_BASE_URL, apiKey: env.ANTHROPIC_API_KEY });
+        return new AnthropicMessagesModel({
+          modelId,
+          baseURL: env.ANTHROPIC_BASE_URL,
+          apiKey: env.ANTHROPIC_API_KEY,
+          ...(env.ANTHROPIC_THINKING_BUDGET ? { thinkingBudgetTokens: env.ANTHROPIC_THINKING_BUDGET } : {}),
+        });
     }
   };
 }
