@@ -4,12 +4,13 @@ import { isTerminalEvent, runEventSchema, type LoggedEvent, type RunEvent, type 
 import type { RunResult } from '../messages.js';
 import { parseSseStream } from '../providers/sse-stream.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
-import type { RunView } from '../runs/run-service.js';
+import type { RunSummary, RunView } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
 
 export { RunstreamApiError } from './api-client-error.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
-export type { RunView } from '../runs/run-service.js';
+export type { RunSummary, RunView } from '../runs/run-service.js';
+export type { RunResult } from '../messages.js';
 export type { LoggedEvent, RunEvent } from '../events.js';
 
 export interface ClientOptions {
@@ -23,8 +24,28 @@ export interface ClientOptions {
 export interface EnqueuedRun {
   id: string;
   status: string;
+  /** Read-only, for this run only; expires (`viewerTokenExpiresAt`), renew with `viewerToken(runId)`. */
   viewerToken: string;
+  viewerTokenExpiresAt: string;
   eventsUrl: string;
+  /** The viewer page for this run, with the viewer token. */
+  viewerUrl: string;
+}
+
+export interface RunStream {
+  /** The enqueued run (id, viewer token). */
+  run: Promise<EnqueuedRun>;
+  /** Every event of the run once, in order; ends after the final one. */
+  events: AsyncIterable<LoggedEvent>;
+  /** The run's result; rejects with RunFailedError when it failed or was cancelled. */
+  result: Promise<RunResult>;
+}
+
+const finalStatuses = ['completed', 'failed', 'cancelled'];
+
+/** The last event of a stream: a terminal event, or a snapshot of a run that has ended (its log expired). */
+export function isFinal(event: RunEvent): boolean {
+  return isTerminalEvent(event) || (event.type === 'snapshot' && finalStatuses.includes(event.status));
 }
 
 export interface SubscribeOptions {
@@ -105,7 +126,7 @@ export function createClient(options: ClientOptions) {
           attempt = 0;
           delayMs = options.reconnectDelayMs ?? 500;
           yield { id: message.id, event };
-          if (isTerminalEvent(event)) return;
+          if (isFinal(event)) return;
         }
         if (signal?.aborted) return;
         throw new Error('the event stream closed before the run ended');
@@ -120,12 +141,91 @@ export function createClient(options: ClientOptions) {
     }
   }
 
+  /** The result a final event stands for; a final snapshot (the log expired) asks the run itself. */
+  async function outcome(runId: string, event: RunEvent): Promise<RunResult> {
+    if (event.type === 'run.completed') return event.result;
+    if (event.type === 'run.failed' || event.type === 'run.cancelled') throw new RunFailedError(event);
+    const view = await call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+    if (view.result && view.status === 'completed') return view.result;
+    const at = new Date().toISOString();
+    if (view.status === 'cancelled') {
+      const partial = event.type === 'snapshot' ? (event.messages.findLast((message) => message.role === 'assistant')?.content ?? '') : '';
+      throw new RunFailedError({ type: 'run.cancelled', runId, at, partial });
+    }
+    throw new RunFailedError({ type: 'run.failed', runId, at, error: view.error ?? { type: 'Error', message: `run ${view.status}`, retryable: false } });
+  }
+
   async function waitForEnd(runId: string, signal?: AbortSignal): Promise<RunResult> {
     for await (const { event } of subscribe(runId, signal ? { signal } : {})) {
-      if (event.type === 'run.completed') return event.result;
-      if (event.type === 'run.failed' || event.type === 'run.cancelled') throw new RunFailedError(event);
+      if (isFinal(event)) return outcome(runId, event);
     }
     throw new Error('subscription aborted');
+  }
+
+  /**
+   * Enqueue and follow in one call, in the manner of the agent SDKs' stream():
+   * `events` yields every event once, `result` settles with the run's outcome.
+   * Both come from one subscription and can be used together or alone; events
+   * nobody iterates are buffered until the run ends.
+   */
+  function stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}): RunStream {
+    const run = call<EnqueuedRun>('POST', '/v1/runs', request);
+    const buffered: LoggedEvent[] = [];
+    let finished = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    let settle!: { resolve: (result: RunResult) => void; reject: (error: unknown) => void };
+    const result = new Promise<RunResult>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    // Callers may use only one of the two; neither left alone is an unhandled rejection.
+    result.catch(() => undefined);
+    run.catch(() => undefined);
+
+    void (async () => {
+      try {
+        const { id } = await run;
+        for await (const entry of subscribe(id, streamOptions)) {
+          buffered.push(entry);
+          notify();
+          if (isFinal(entry.event)) {
+            await outcome(id, entry.event).then(settle.resolve, settle.reject);
+            return;
+          }
+        }
+        throw new Error('subscription aborted');
+      } catch (error) {
+        failure = error;
+        settle.reject(error);
+      } finally {
+        finished = true;
+        notify();
+      }
+    })();
+
+    const events: AsyncIterable<LoggedEvent> = {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const next = buffered.shift();
+          if (next) {
+            yield next;
+            continue;
+          }
+          if (finished) {
+            if (failure !== undefined && !(failure instanceof Error && failure.message === 'subscription aborted')) throw failure;
+            return;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      },
+    };
+    return { run, events, result };
   }
 
   return {
@@ -136,12 +236,12 @@ export function createClient(options: ClientOptions) {
     subscribe,
     /** The run's result once it ends; throws RunFailedError when it failed or was cancelled. */
     result: waitForEnd,
-    /** Enqueue and follow in one call, in the manner of the agent SDKs' stream(). */
-    async stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}) {
-      const run = await call<EnqueuedRun>('POST', '/v1/runs', request);
-      const events = subscribe(run.id, streamOptions);
-      return { run, events };
-    },
+    stream,
+    /** Recent runs, newest first. */
+    list: async (listOptions: { limit?: number } = {}) =>
+      (await call<{ runs: RunSummary[] }>('GET', `/v1/runs${listOptions.limit ? `?limit=${listOptions.limit}` : ''}`)).runs,
+    /** A fresh read-only viewer token for one run (they expire). */
+    viewerToken: (runId: string) => call<{ viewerToken: string; expiresAt: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/viewer-token`),
   };
 }
 
