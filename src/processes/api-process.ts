@@ -18,8 +18,8 @@ import { builtinTools } from '../tools/builtin.js';
 
 export interface ApiProcess {
   url: string;
-  /** Redis channels this process subscribes to: one per followed run, however many viewers. */
-  liveChannelCount(): number;
+  /** Redis channels this process subscribes to (one per followed run, however many viewers) and the viewers sharing them. */
+  liveStats(): { channels: number; listeners: number };
   close(): Promise<void>;
 }
 
@@ -63,7 +63,7 @@ function limitsFromEnv(source: NodeJS.ProcessEnv): Partial<EnqueueLimitSettings>
  * The viewer-token secret: RUNSTREAM_TOKEN_SECRET when set, else derived from
  * the API keys, so every API process with the same keys accepts the same tokens.
  */
-function tokenSecret(env: NodeJS.ProcessEnv, keys: string[]): string {
+export function tokenSecret(env: NodeJS.ProcessEnv, keys: string[]): string {
   if (env.RUNSTREAM_TOKEN_SECRET) return env.RUNSTREAM_TOKEN_SECRET;
   if (keys.length === 0) return randomBytes(32).toString('hex');
   return createHash('sha256').update(`runstream-viewer-tokens\0${[...keys].sort().join('\0')}`).digest('hex');
@@ -111,7 +111,7 @@ export async function startApiProcess(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    liveChannelCount: () => live.channelCount,
+    liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount }),
     close: async () => {
       await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
