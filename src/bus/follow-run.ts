@@ -10,6 +10,8 @@ export interface FollowOptions {
   /** Live entries held for a viewer that reads slower than the run writes. */
   maxBuffered?: number;
   pageSize?: number;
+  /** The run has ended: stop once the log is replayed instead of waiting for live entries. */
+  untilCaughtUp?: boolean;
 }
 
 export class SlowConsumerError extends Error {
@@ -72,6 +74,8 @@ export async function* followRun(
           }
           if (page.length < pageSize) break;
         }
+        // An ended run writes nothing more; a run stopped from outside (terminated) never writes its final event.
+        if (options.untilCaughtUp) return;
       }
       const pending = buffered;
       buffered = [];

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { LiveSubscriptions } from '../bus/live-subscriptions.js';
@@ -88,6 +89,8 @@ export async function startApiProcess(
   });
   const commands = connectRedis(env.REDIS_URL, 'commands');
   const subscriber = connectRedis(env.REDIS_URL, 'subscriber');
+  // Commands fail fast rather than queue while disconnected: do not take requests before the first connection.
+  if (commands.status !== 'ready') await once(commands, 'ready');
   const live = new LiveSubscriptions(subscriber);
   const app = createApiApp({
     runs: new RunService({

@@ -4,7 +4,7 @@ import { followRun, SlowConsumerError } from '../bus/follow-run.js';
 import { isStreamId } from '../bus/stream-id.js';
 import { ApiError } from './api-error.js';
 import type { ApiDependencies } from './app.js';
-import { startingPoint } from './run-snapshot.js';
+import { buildSnapshot, nextId, startingPoint } from './run-snapshot.js';
 import { SseResponse } from './sse-response.js';
 
 export interface SseSettings {
@@ -42,8 +42,14 @@ export async function streamRunEvents(
   try {
     if (start.snapshot && !sse.send(start.snapshot.id, 'snapshot', start.snapshot.json)) return RESPONSE_ALREADY_SENT;
     if (start.ended) return RESPONSE_ALREADY_SENT;
-    for await (const entry of followRun(deps.log, deps.live, runId, { after: start.after, signal: abort.signal })) {
-      if (!sse.send(entry.id, entry.event.type, entry.json)) break;
+    let lastSent = start.after;
+    for await (const entry of followRun(deps.log, deps.live, runId, { after: start.after, signal: abort.signal, untilCaughtUp: start.closed })) {
+      if (!sse.send(entry.id, entry.event.type, entry.json)) return RESPONSE_ALREADY_SENT;
+      lastSent = entry.id;
+    }
+    if (start.needsClosingSnapshot && sse.isOpen) {
+      const closing = await buildSnapshot(deps.runs, runId, nextId(lastSent ?? `${Date.now()}-0`), lastSent);
+      sse.send(closing.id, 'snapshot', closing.json);
     }
   } catch (error) {
     if (!(error instanceof SlowConsumerError)) console.error('runstream api: event stream failed', error);

@@ -21,8 +21,8 @@ export async function readSse(url: string, headers: Record<string, string> = {})
   const parser = createParser({ onEvent: (event) => messages.push({ id: event.id, event: event.event, data: event.data }) });
   const decoder = new TextDecoder();
   let raw = '';
-  for await (const chunk of response.body) {
-    const text = decoder.decode(chunk as Uint8Array, { stream: true });
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    const text = decoder.decode(chunk, { stream: true });
     raw += text;
     parser.feed(text);
   }
