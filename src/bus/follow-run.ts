@@ -10,6 +10,8 @@ export interface FollowOptions {
   /** Live entries held for a viewer that reads slower than the run writes. */
   maxBuffered?: number;
   pageSize?: number;
+  /** Called once when the live buffer overflows, so a caller blocked on the viewer can give up at once. */
+  onOverflow?: () => void;
   /** The run has ended: stop once the log is replayed instead of waiting for live entries. */
   untilCaughtUp?: boolean;
 }
@@ -47,8 +49,10 @@ export async function* followRun(
 
   const release = await live.subscribe(log.channel(runId), {
     onEntry: (entry) => {
-      if (buffered.length >= maxBuffered) overflowed = true;
-      else buffered.push(entry);
+      if (buffered.length >= maxBuffered) {
+        if (!overflowed) options.onOverflow?.();
+        overflowed = true;
+      } else buffered.push(entry);
       notify();
     },
     onReconnect: () => {

@@ -20,7 +20,7 @@ import { builtinTools } from '../tools/builtin.js';
 export interface ApiProcess {
   url: string;
   /** Redis channels this process subscribes to (one per followed run, however many viewers) and the viewers sharing them. */
-  liveStats(): { channels: number; listeners: number };
+  liveStats(): { channels: number; listeners: number; openStreams: number; cutOff: number };
   close(): Promise<void>;
 }
 
@@ -92,6 +92,7 @@ export async function startApiProcess(
   // Commands fail fast rather than queue while disconnected: do not take requests before the first connection.
   if (commands.status !== 'ready') await once(commands, 'ready');
   const live = new LiveSubscriptions(subscriber);
+  const streamStats = { open: 0, cutOff: 0 };
   const app = createApiApp({
     runs: new RunService({
       client,
@@ -101,6 +102,7 @@ export async function startApiProcess(
     }),
     log: new RunLog(commands, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
     live,
+    streamStats,
     apiKeys: new ApiKeys(keys),
     viewerTokens: new ViewerTokens(tokenSecret(process.env, keys), options.viewerTokenTtlSeconds),
     limits: new EnqueueLimits(commands, env.RUNSTREAM_KEY_PREFIX, { ...defaultEnqueueLimits, ...limitsFromEnv(process.env), ...options.limits }),
@@ -114,7 +116,7 @@ export async function startApiProcess(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount }),
+    liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount, openStreams: streamStats.open, cutOff: streamStats.cutOff }),
     close: async () => {
       await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();

@@ -10,7 +10,7 @@ import { ApiError } from './api-error.js';
 import type { ApiKeys } from './api-keys.js';
 import { createAuth } from './auth.js';
 import type { EnqueueLimits } from './enqueue-limits.js';
-import { streamRunEvents, type SseSettings } from './events-route.js';
+import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
 import { mountViewerPages } from './viewer/viewer-routes.js';
 import type { ViewerTokens } from './viewer-token.js';
 
@@ -26,6 +26,7 @@ export interface ApiDependencies {
   insecure?: boolean;
   maxBodyBytes?: number;
   sse?: Partial<SseSettings>;
+  streamStats?: StreamStats;
 }
 
 export type ApiEnv = { Bindings: HttpBindings };

@@ -10,11 +10,27 @@ import { SseResponse } from './sse-response.js';
 export interface SseSettings {
   heartbeatMs: number;
   retryMs: number;
-  /** Unsent bytes a viewer may fall behind by before it is cut off. */
+  /** Unsent bytes a viewer may hold back before the stream waits for it to drain. */
   maxBufferedBytes: number;
+  /** Live events held for a viewer while it drains; past this it is cut off. */
+  maxBufferedEvents: number;
+  /** A viewer that takes no bytes for this long is cut off. */
+  stallTimeoutMs: number;
 }
 
-export const defaultSseSettings: SseSettings = { heartbeatMs: 15_000, retryMs: 2_000, maxBufferedBytes: 4 * 1024 * 1024 };
+/** Counters an operator (and a test) can read: streams open now, and viewers cut off for falling behind. */
+export interface StreamStats {
+  open: number;
+  cutOff: number;
+}
+
+export const defaultSseSettings: SseSettings = {
+  heartbeatMs: 15_000,
+  retryMs: 2_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxBufferedEvents: 10_000,
+  stallTimeoutMs: 30_000,
+};
 
 /**
  * `GET /v1/runs/:id/events`: the run's log after Last-Event-ID (or ?after=),
@@ -22,7 +38,7 @@ export const defaultSseSettings: SseSettings = { heartbeatMs: 15_000, retryMs: 2
  * A snapshot from the workflow comes first when the log no longer covers the id.
  */
 export async function streamRunEvents(
-  deps: Pick<ApiDependencies, 'log' | 'live' | 'runs' | 'sse'>,
+  deps: Pick<ApiDependencies, 'log' | 'live' | 'runs' | 'sse' | 'streamStats'>,
   runId: string,
   request: { after: string | undefined; outgoing: ServerResponse },
 ): Promise<Response> {
@@ -38,14 +54,26 @@ export async function streamRunEvents(
   const sse = new SseResponse(request.outgoing, settings);
   const abort = new AbortController();
   void sse.closed.then(() => abort.abort());
+  const stats = deps.streamStats;
   sse.open();
+  if (stats) stats.open++;
   try {
     if (start.snapshot && !sse.send(start.snapshot.id, 'snapshot', start.snapshot.json)) return RESPONSE_ALREADY_SENT;
     if (start.ended) return RESPONSE_ALREADY_SENT;
     let lastSent = start.after;
-    for await (const entry of followRun(deps.log, deps.live, runId, { after: start.after, signal: abort.signal, untilCaughtUp: start.closed })) {
+    const following = followRun(deps.log, deps.live, runId, {
+      after: start.after,
+      signal: abort.signal,
+      untilCaughtUp: start.closed,
+      maxBuffered: settings.maxBufferedEvents,
+      // Live events pile up while this viewer drains: past the bound, drop it rather than grow.
+      onOverflow: () => sse.cutOff(),
+    });
+    for await (const entry of following) {
       if (!sse.send(entry.id, entry.event.type, entry.json)) return RESPONSE_ALREADY_SENT;
       lastSent = entry.id;
+      // Replayed entries wait in the log, not here: pull the next one only once the viewer keeps up.
+      if (sse.congested && !(await sse.drained(settings.stallTimeoutMs))) return RESPONSE_ALREADY_SENT;
     }
     if (start.needsClosingSnapshot && sse.isOpen) {
       const closing = await buildSnapshot(deps.runs, runId, nextId(lastSent ?? `${Date.now()}-0`), lastSent);
@@ -53,8 +81,13 @@ export async function streamRunEvents(
     }
   } catch (error) {
     if (!(error instanceof SlowConsumerError)) console.error('runstream api: event stream failed', error);
+    else sse.cutOff();
   } finally {
     sse.end();
+    if (stats) {
+      stats.open--;
+      if (sse.wasCutOff) stats.cutOff++;
+    }
   }
   return RESPONSE_ALREADY_SENT;
 }

@@ -37,7 +37,7 @@ describe('fan-out: many viewers of one run share one Redis subscription per API 
     const viewers: Promise<LoggedEvent[]>[] = Array.from({ length: 100 }, () => collect(stack.client.subscribe(run.id)));
     await waitUntil(() => stack.api.liveStats().listeners === 100);
     // 100 followers in this process, one channel, one Redis subscriber connection on it.
-    expect(stack.api.liveStats()).toEqual({ channels: 1, listeners: 100 });
+    expect(stack.api.liveStats()).toMatchObject({ channels: 1, listeners: 100 });
     expect(await subscribers(run.id)).toBe(1);
 
     await stack.startWorker();
