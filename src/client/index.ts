@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { compareStreamIds } from '../bus/stream-id.js';
-import { isTerminalEvent, runEventSchema, type LoggedEvent, type RunEvent, type TerminalEvent } from '../events.js';
+import { runEventSchema, type LoggedEvent, type RunEvent, type TerminalEvent } from '../events.js';
 import type { RunResult } from '../messages.js';
 import { parseSseStream } from '../providers/sse-stream.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
 import type { RunSummary, RunView } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
+import { isFinal } from './final-event.js';
+import { createRunStream, type RunStream } from './run-stream.js';
 
 export { RunstreamApiError } from './api-client-error.js';
+export type { RunStream } from './run-stream.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
 export type { RunSummary, RunView } from '../runs/run-service.js';
 export type { RunResult } from '../messages.js';
@@ -32,21 +35,7 @@ export interface EnqueuedRun {
   viewerUrl: string;
 }
 
-export interface RunStream {
-  /** The enqueued run (id, viewer token). */
-  run: Promise<EnqueuedRun>;
-  /** Every event of the run once, in order; ends after the final one. */
-  events: AsyncIterable<LoggedEvent>;
-  /** The run's result; rejects with RunFailedError when it failed or was cancelled. */
-  result: Promise<RunResult>;
-}
-
-const finalStatuses = ['completed', 'failed', 'cancelled'];
-
-/** The last event of a stream: a terminal event, or a snapshot of a run that has ended (its log expired). */
-export function isFinal(event: RunEvent): boolean {
-  return isTerminalEvent(event) || (event.type === 'snapshot' && finalStatuses.includes(event.status));
-}
+export { isFinal } from './final-event.js';
 
 export interface SubscribeOptions {
   /** Start after this event id (exclusive). */
@@ -164,68 +153,11 @@ export function createClient(options: ClientOptions) {
 
   /**
    * Enqueue and follow in one call, in the manner of the agent SDKs' stream():
-   * `events` yields every event once, `result` settles with the run's outcome.
-   * Both come from one subscription and can be used together or alone; events
-   * nobody iterates are buffered until the run ends.
+   * `events` and `result` from one subscription, usable together or alone.
    */
-  function stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}): RunStream {
+  function stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}): RunStream<EnqueuedRun> {
     const run = call<EnqueuedRun>('POST', '/v1/runs', request);
-    const buffered: LoggedEvent[] = [];
-    let finished = false;
-    let failure: unknown;
-    let wake: (() => void) | undefined;
-    const notify = () => {
-      wake?.();
-      wake = undefined;
-    };
-    let settle!: { resolve: (result: RunResult) => void; reject: (error: unknown) => void };
-    const result = new Promise<RunResult>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    // Callers may use only one of the two; neither left alone is an unhandled rejection.
-    result.catch(() => undefined);
-    run.catch(() => undefined);
-
-    void (async () => {
-      try {
-        const { id } = await run;
-        for await (const entry of subscribe(id, streamOptions)) {
-          buffered.push(entry);
-          notify();
-          if (isFinal(entry.event)) {
-            await outcome(id, entry.event).then(settle.resolve, settle.reject);
-            return;
-          }
-        }
-        throw new Error('subscription aborted');
-      } catch (error) {
-        failure = error;
-        settle.reject(error);
-      } finally {
-        finished = true;
-        notify();
-      }
-    })();
-
-    const events: AsyncIterable<LoggedEvent> = {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const next = buffered.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          if (finished) {
-            if (failure !== undefined && !(failure instanceof Error && failure.message === 'subscription aborted')) throw failure;
-            return;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-      },
-    };
-    return { run, events, result };
+    return createRunStream(run, (runId) => subscribe(runId, streamOptions), outcome);
   }
 
   return {

@@ -36,7 +36,8 @@ export async function startingPoint(log: RunLog, runs: RunService, runId: string
   // A log that does not exist yet belongs to a run no worker has begun: it will appear.
   if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed, needsClosingSnapshot };
 
-  const snapshot = await buildSnapshot(runs, runId, last?.id ?? `${Date.now()}-0`, after);
+  // With no log left, an id just below this millisecond: every entry the run appends from now on sorts after it.
+  const snapshot = await buildSnapshot(runs, runId, last?.id ?? `${Date.now() - 1}-0`, after);
   return { snapshot, after: snapshot.id, ended: closed, closed, needsClosingSnapshot: false };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../../src/config.js';
-import { tokenSecret } from '../../src/processes/api-process.js';
+import { startApiProcess, tokenSecret } from '../../src/processes/api-process.js';
 import { ViewerTokens } from '../../src/server/viewer-token.js';
 import { readSse } from '../support/sse-reader.js';
 import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
@@ -83,5 +83,23 @@ describe('who may see what: API keys and per-run viewer tokens', () => {
     const runs = await stack.client.list();
     expect(runs.map((run) => run.id)).toEqual(expect.arrayContaining([runA.id, runB.id]));
     expect(runs.find((run) => run.id === runA.id)).toMatchObject({ status: 'completed' });
+  });
+
+  it('has no keyless mode but --insecure, which binds to 127.0.0.1 only', async () => {
+    const keyless = { ...stack.env, RUNSTREAM_API_KEYS: undefined };
+    await expect(startApiProcess(keyless, { port: 0 })).rejects.toThrow(/RUNSTREAM_API_KEYS/);
+    await expect(startApiProcess(keyless, { port: 0, insecure: true, host: '0.0.0.0' })).rejects.toThrow(/127\.0\.0\.1 only/);
+    const api = await startApiProcess(keyless, { port: 0, insecure: true });
+    try {
+      expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const model = `openai:${await registerScript({ turns: [{ text: 'No key needed here.' }] })}`;
+      const created = await fetch(`${api.url}/v1/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'hi', model, tools: [] }) });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      const read = await readSse(`${api.url}/v1/runs/${id}/events`);
+      expect(read.messages.at(-1)?.event).toBe('run.completed');
+    } finally {
+      await api.close();
+    }
   });
 });
