@@ -2,9 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { followRun, SlowConsumerError } from '../bus/follow-run.js';
 import { isStreamId } from '../bus/stream-id.js';
+import { isTerminalEvent } from '../events.js';
 import { ApiError } from './api-error.js';
 import type { ApiDependencies } from './app.js';
-import { buildSnapshot, nextId, startingPoint } from './run-snapshot.js';
+import { RunCloseWatch } from './run-close-watch.js';
+import { buildSnapshot, lastLogEntry, nextId, startingPoint } from './run-snapshot.js';
 import { SseResponse } from './sse-response.js';
 
 export interface SseSettings {
@@ -30,6 +32,14 @@ export const defaultSseSettings: SseSettings = {
   maxBufferedBytes: 1024 * 1024,
   maxBufferedEvents: 10_000,
   stallTimeoutMs: 30_000,
+};
+
+const closeWatches = new WeakMap<object, RunCloseWatch>();
+/** One close watch per run service (per API process), shared by its viewers. */
+const closeWatch = (deps: Pick<ApiDependencies, 'runs'>) => {
+  let watch = closeWatches.get(deps.runs);
+  if (!watch) closeWatches.set(deps.runs, (watch = new RunCloseWatch(deps.runs)));
+  return watch;
 };
 
 /**
@@ -61,23 +71,55 @@ export async function streamRunEvents(
     if (start.snapshot && !sse.send(start.snapshot.id, 'snapshot', start.snapshot.json)) return RESPONSE_ALREADY_SENT;
     if (start.ended) return RESPONSE_ALREADY_SENT;
     let lastSent = start.after;
-    const following = followRun(deps.log, deps.live, runId, {
-      after: start.after,
-      signal: abort.signal,
-      untilCaughtUp: start.closed,
-      maxBuffered: settings.maxBufferedEvents,
-      // Live events pile up while this viewer drains: past the bound, drop it rather than grow.
-      onOverflow: () => sse.cutOff(),
-    });
-    for await (const entry of following) {
-      if (!sse.send(entry.id, entry.event.type, entry.json)) return RESPONSE_ALREADY_SENT;
-      lastSent = entry.id;
-      // Replayed entries wait in the log, not here: pull the next one only once the viewer keeps up.
-      if (sse.congested && !(await sse.drained(settings.stallTimeoutMs))) return RESPONSE_ALREADY_SENT;
+    let sawFinal = false;
+    const follow = async (options: { untilCaughtUp: boolean; signal: AbortSignal }) => {
+      const following = followRun(deps.log, deps.live, runId, {
+        after: lastSent,
+        signal: options.signal,
+        untilCaughtUp: options.untilCaughtUp,
+        maxBuffered: settings.maxBufferedEvents,
+        // Live events pile up while this viewer drains: past the bound, drop it rather than grow.
+        onOverflow: () => sse.cutOff(),
+      });
+      for await (const entry of following) {
+        if (!sse.send(entry.id, entry.event.type, entry.json)) return false;
+        lastSent = entry.id;
+        sawFinal ||= isTerminalEvent(entry.event);
+        // Replayed entries wait in the log, not here: pull the next one only once the viewer keeps up.
+        if (sse.congested && !(await sse.drained(settings.stallTimeoutMs))) return false;
+      }
+      return sse.isOpen;
+    };
+
+    let runClosed = start.closed;
+    if (!start.closed) {
+      // While live, look now and then whether the run closed without a final event (terminated).
+      const live = new AbortController();
+      const stopLive = () => live.abort();
+      abort.signal.addEventListener('abort', stopLive, { once: true });
+      const watch = setInterval(() => {
+        void closeWatch(deps).isClosed(runId).then((closed) => {
+          if (closed) {
+            runClosed = true;
+            live.abort();
+          }
+        });
+      }, settings.heartbeatMs);
+      try {
+        if (!(await follow({ untilCaughtUp: false, signal: live.signal }))) return RESPONSE_ALREADY_SENT;
+      } finally {
+        clearInterval(watch);
+        abort.signal.removeEventListener('abort', stopLive);
+      }
     }
-    if (start.needsClosingSnapshot && sse.isOpen) {
-      const closing = await buildSnapshot(deps.runs, runId, nextId(lastSent ?? `${Date.now()}-0`), lastSent);
-      sse.send(closing.id, 'snapshot', closing.json);
+    // A closed run: whatever the log still holds, then, if it never logged a final event, a snapshot that ends it.
+    if (runClosed && !sawFinal && !abort.signal.aborted) {
+      if (!(await follow({ untilCaughtUp: true, signal: abort.signal }))) return RESPONSE_ALREADY_SENT;
+      // Unless the final event was logged at or before the id the viewer resumed after: then it has it already.
+      if (!sawFinal && !(await lastLogEntry(deps.log, runId))?.terminal) {
+        const closing = await buildSnapshot(deps.runs, runId, nextId(lastSent ?? `${Date.now() - 1}-0`), lastSent);
+        sse.send(closing.id, 'snapshot', closing.json);
+      }
     }
   } catch (error) {
     if (!(error instanceof SlowConsumerError)) console.error('runstream api: event stream failed', error);

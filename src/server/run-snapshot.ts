@@ -13,8 +13,6 @@ export interface StartingPoint {
   ended: boolean;
   /** The workflow is closed: replay the log and stop, nothing live will follow. */
   closed: boolean;
-  /** The run is closed but its log has no final event (terminated): end with a snapshot of its status. */
-  needsClosingSnapshot: boolean;
 }
 
 const terminal: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
@@ -30,15 +28,14 @@ export async function startingPoint(log: RunLog, runs: RunService, runId: string
   const status = statusOf(await runs.describe(runId)); // 404 for an unknown run, before the stream opens
   const closed = terminal.includes(status);
   const last = await lastLogEntry(log, runId);
-  const needsClosingSnapshot = closed && !last?.terminal;
   const coverage = await logCoverage(log, runId, after);
-  if (coverage === 'covered') return { after, ended: false, closed, needsClosingSnapshot };
+  if (coverage === 'covered') return { after, ended: false, closed };
   // A log that does not exist yet belongs to a run no worker has begun: it will appear.
-  if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed, needsClosingSnapshot };
+  if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed };
 
   // With no log left, an id just below this millisecond: every entry the run appends from now on sorts after it.
   const snapshot = await buildSnapshot(runs, runId, last?.id ?? `${Date.now() - 1}-0`, after);
-  return { snapshot, after: snapshot.id, ended: closed, closed, needsClosingSnapshot: false };
+  return { snapshot, after: snapshot.id, ended: closed, closed };
 }
 
 /** A snapshot of the run as the workflow has it, with an id after `after`. */
@@ -69,7 +66,7 @@ async function logCoverage(log: RunLog, runId: string, afterId: string | undefin
   return compareStreamIds(afterId, maxDeleted) >= 0 && compareStreamIds(afterId, firstId) >= 0 ? 'covered' : 'gap';
 }
 
-async function lastLogEntry(log: RunLog, runId: string): Promise<{ id: string; terminal: boolean } | undefined> {
+export async function lastLogEntry(log: RunLog, runId: string): Promise<{ id: string; terminal: boolean } | undefined> {
   const [last] = await log.redis.xrevrange(log.logKey(runId), '+', '-', 'COUNT', 1);
   if (!last) return undefined;
   const parsed = runEventSchema.safeParse(JSON.parse(last[1][1] ?? 'null'));

@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunLog } from '../../src/bus/run-log.js';
 import { compareStreamIds } from '../../src/bus/stream-id.js';
+import { createClient } from '../../src/client/index.js';
 import type { LoggedEvent } from '../../src/events.js';
+import { startApiProcess } from '../../src/processes/api-process.js';
 import { readSse } from '../support/sse-reader.js';
 import { collect } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
@@ -93,5 +95,28 @@ describe('a snapshot from the workflow when the log no longer covers the asked-f
     // Then every event after the snapshot's id, exactly as the first viewer saw them.
     expect(rest.map((entry) => entry.id)).toEqual(first.filter((entry) => compareStreamIds(entry.id, snapshot!.id) > 0).map((entry) => entry.id));
     expect(rest.at(-1)?.event.type).toBe('run.completed');
+  });
+
+  it('a run terminated from outside (no final event logged): live and later viewers end with a snapshot of its status', async () => {
+    const api = await startApiProcess(stack.env, { port: 0, sse: { heartbeatMs: 100 } });
+    try {
+      const client = createClient({ url: api.url, apiKey: testApiKey, reconnectDelayMs: 100 });
+      const model = await registerScript({ turns: [{ text: 'slow '.repeat(2_000), delayMs: 20 }] });
+      const run = await client.enqueue({ input: 'never finishes', model: `openai:${model}`, tools: [] });
+      let terminated: Promise<unknown> | undefined;
+      const live = await collect(client.subscribe(run.id), (entry) => {
+        if (!terminated && entry.event.type === 'text.delta') terminated = stack.temporal.workflow.getHandle(run.id).terminate('test: stop from outside');
+      });
+      await terminated;
+      expect(live.at(-1)?.event).toMatchObject({ type: 'snapshot', status: 'failed' });
+      expect(live.some((entry) => entry.event.type === 'text.delta')).toBe(true);
+      const later = await collect(client.subscribe(run.id));
+      // The terminated run's activity may log a few more deltas before it learns of the end; what the live viewer got comes first.
+      const liveIds = live.slice(0, -1).map((entry) => entry.id);
+      expect(later.slice(0, liveIds.length).map((entry) => entry.id)).toEqual(liveIds);
+      expect(later.at(-1)?.event).toMatchObject({ type: 'snapshot', status: 'failed' });
+    } finally {
+      await api.close();
+    }
   });
 });
