@@ -38,7 +38,7 @@ describe('the CLI follows runs through the client; its exit code is the final st
   });
 
   it('watch: a run stopped from outside exits 1; a completed one 0, also from --after', async () => {
-    const slow = await registerScript({ turns: [{ text: 'slow '.repeat(1_000), delayMs: 20 }] });
+    const slow = await registerScript({ turns: [{ text: 'slow '.repeat(250), delayMs: 20 }] });
     const stopped = await stack.client.enqueue({ input: 'stop me', model: `openai:${slow}`, tools: [] });
     for await (const { event } of stack.client.subscribe(stopped.id)) if (event.type === 'text.delta') break;
     await stack.temporal.workflow.getHandle(stopped.id).terminate('test');

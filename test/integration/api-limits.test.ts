@@ -54,7 +54,7 @@ describe('limits: body size, validation, rate and concurrency per key, idempoten
     const api = await startApiProcess(stack.env, { port: 0, limits: { maxConcurrentRuns: 2 } });
     extraApis.push(api);
     const client = createClient({ url: api.url, apiKey: concurrencyKey });
-    const slow = `openai:${await registerScript({ turns: [{ text: 'slow '.repeat(2_000), delayMs: 50 }] })}`;
+    const slow = `openai:${await registerScript({ turns: [{ text: 'slow '.repeat(250), delayMs: 20 }] })}`;
     const a = await client.enqueue({ input: 'a', model: slow, tools: [] });
     const b = await client.enqueue({ input: 'b', model: slow, tools: [] });
     const refused = await client.enqueue({ input: 'c', model: slow, tools: [] }).catch((error: unknown) => error);

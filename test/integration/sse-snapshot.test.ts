@@ -101,7 +101,7 @@ describe('a snapshot from the workflow when the log no longer covers the asked-f
     const api = await startApiProcess(stack.env, { port: 0, sse: { heartbeatMs: 100 } });
     try {
       const client = createClient({ url: api.url, apiKey: testApiKey, reconnectDelayMs: 100 });
-      const model = await registerScript({ turns: [{ text: 'slow '.repeat(2_000), delayMs: 20 }] });
+      const model = await registerScript({ turns: [{ text: 'slow '.repeat(250), delayMs: 20 }] });
       const run = await client.enqueue({ input: 'never finishes', model: `openai:${model}`, tools: [] });
       let terminated: Promise<unknown> | undefined;
       const live = await collect(client.subscribe(run.id), (entry) => {
