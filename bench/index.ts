@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
   relay: () => import('./relay.js'),
   providers: () => import('./providers.js'),
+  fanout: () => import('./fanout.js'),
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

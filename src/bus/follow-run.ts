@@ -10,6 +10,10 @@ export interface FollowOptions {
   /** Live entries held for a viewer that reads slower than the run writes. */
   maxBuffered?: number;
   pageSize?: number;
+  /** Called once when the live buffer overflows, so a caller blocked on the viewer can give up at once. */
+  onOverflow?: () => void;
+  /** The run has ended: stop once the log is replayed instead of waiting for live entries. */
+  untilCaughtUp?: boolean;
 }
 
 export class SlowConsumerError extends Error {
@@ -45,8 +49,10 @@ export async function* followRun(
 
   const release = await live.subscribe(log.channel(runId), {
     onEntry: (entry) => {
-      if (buffered.length >= maxBuffered) overflowed = true;
-      else buffered.push(entry);
+      if (buffered.length >= maxBuffered) {
+        if (!overflowed) options.onOverflow?.();
+        overflowed = true;
+      } else buffered.push(entry);
       notify();
     },
     onReconnect: () => {
@@ -72,6 +78,8 @@ export async function* followRun(
           }
           if (page.length < pageSize) break;
         }
+        // An ended run writes nothing more; a run stopped from outside (terminated) never writes its final event.
+        if (options.untilCaughtUp) return;
       }
       const pending = buffered;
       buffered = [];

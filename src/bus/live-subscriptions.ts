@@ -71,4 +71,11 @@ export class LiveSubscriptions {
   get channelCount(): number {
     return this.channels.size;
   }
+
+  /** Followers sharing those channels (one per open viewer stream). */
+  get listenerCount(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) count += channel.listeners.size;
+    return count;
+  }
 }

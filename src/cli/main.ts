@@ -13,9 +13,11 @@ import { exitCodeFor, followRunInTerminal } from './follow.js';
 
 const usage = `runstream — durable, streaming AI-agent runs
 
-  runstream dev [--no-demo]                    Temporal + Redis + worker + API on this machine
+  runstream dev [--no-demo] [--insecure]       Temporal + Redis + worker + API on this machine
   runstream worker                             a Temporal worker for the task queue
-  runstream api [--port N]                     the HTTP API and the viewer page
+  runstream api [--port N] [--host H] [--insecure]
+                                               the HTTP API and the viewer page (--insecure: no
+                                               API key, bound to 127.0.0.1 only)
   runstream run "<prompt>" [--model M] [--tools a,b] [--max-steps N] [--follow]
   runstream watch <runId> [--after <eventId>]  follow a run's events live
   runstream cancel <runId>                     cancel a run; its partial text is kept
@@ -42,15 +44,20 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'dev': {
-      const { values } = parseArgs({ args: rest, options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, insecure: { type: 'boolean' } },
+      });
       await runDev({
         ...(values.port ? { port: Number(values.port) } : {}),
+        ...(values.insecure ? { insecure: true } : {}),
         onReady: async ({ apiUrl, apiKey }) => {
           if (values['no-demo']) return;
           const client = createClient({ url: apiUrl, apiKey });
           const prompt = 'What is (17+25)*3?';
           process.stderr.write(`first run: "${prompt}"\n`);
           const run = await client.enqueue({ input: prompt });
+          process.stderr.write(`watch it in a browser: ${run.viewerUrl}\n`);
           await followRunInTerminal(client, run.id);
           process.stderr.write('\nrunstream is still running; Ctrl-C stops it.\n');
         },
@@ -65,13 +72,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'api': {
-      const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, host: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { port: { type: 'string' }, host: { type: 'string' }, insecure: { type: 'boolean' } },
+      });
       const env = requireServers(readEnv());
+      if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError('--port: expected a port number');
       const api = await startApiProcess(env, {
         ...(values.port ? { port: Number(values.port) } : {}),
         ...(values.host ? { host: values.host } : {}),
+        ...(values.insecure ? { insecure: true } : {}),
       });
-      process.stderr.write(`runstream API on ${api.url}\n`);
+      process.stderr.write(`runstream API on ${api.url}${values.insecure ? ' (insecure: no API key, this machine only)' : ''}\n`);
+      process.stderr.write(`viewer page    ${api.url}/\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

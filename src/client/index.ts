@@ -1,15 +1,19 @@
 import { z } from 'zod';
 import { compareStreamIds } from '../bus/stream-id.js';
-import { isTerminalEvent, runEventSchema, type LoggedEvent, type RunEvent, type TerminalEvent } from '../events.js';
+import { runEventSchema, type LoggedEvent, type RunEvent, type TerminalEvent } from '../events.js';
 import type { RunResult } from '../messages.js';
 import { parseSseStream } from '../providers/sse-stream.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
-import type { RunView } from '../runs/run-service.js';
+import type { RunSummary, RunView } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
+import { isFinal } from './final-event.js';
+import { createRunStream, type RunStream } from './run-stream.js';
 
 export { RunstreamApiError } from './api-client-error.js';
+export type { RunStream } from './run-stream.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
-export type { RunView } from '../runs/run-service.js';
+export type { RunSummary, RunView } from '../runs/run-service.js';
+export type { RunResult } from '../messages.js';
 export type { LoggedEvent, RunEvent } from '../events.js';
 
 export interface ClientOptions {
@@ -23,9 +27,15 @@ export interface ClientOptions {
 export interface EnqueuedRun {
   id: string;
   status: string;
+  /** Read-only, for this run only; expires (`viewerTokenExpiresAt`), renew with `viewerToken(runId)`. */
   viewerToken: string;
+  viewerTokenExpiresAt: string;
   eventsUrl: string;
+  /** The viewer page for this run, with the viewer token. */
+  viewerUrl: string;
 }
+
+export { isFinal } from './final-event.js';
 
 export interface SubscribeOptions {
   /** Start after this event id (exclusive). */
@@ -105,7 +115,7 @@ export function createClient(options: ClientOptions) {
           attempt = 0;
           delayMs = options.reconnectDelayMs ?? 500;
           yield { id: message.id, event };
-          if (isTerminalEvent(event)) return;
+          if (isFinal(event)) return;
         }
         if (signal?.aborted) return;
         throw new Error('the event stream closed before the run ended');
@@ -120,12 +130,34 @@ export function createClient(options: ClientOptions) {
     }
   }
 
+  /** The result a final event stands for; a final snapshot (the log expired) asks the run itself. */
+  async function outcome(runId: string, event: RunEvent): Promise<RunResult> {
+    if (event.type === 'run.completed') return event.result;
+    if (event.type === 'run.failed' || event.type === 'run.cancelled') throw new RunFailedError(event);
+    const view = await call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+    if (view.result && view.status === 'completed') return view.result;
+    const at = new Date().toISOString();
+    if (view.status === 'cancelled') {
+      const partial = event.type === 'snapshot' ? (event.messages.findLast((message) => message.role === 'assistant')?.content ?? '') : '';
+      throw new RunFailedError({ type: 'run.cancelled', runId, at, partial });
+    }
+    throw new RunFailedError({ type: 'run.failed', runId, at, error: view.error ?? { type: 'Error', message: `run ${view.status}`, retryable: false } });
+  }
+
   async function waitForEnd(runId: string, signal?: AbortSignal): Promise<RunResult> {
     for await (const { event } of subscribe(runId, signal ? { signal } : {})) {
-      if (event.type === 'run.completed') return event.result;
-      if (event.type === 'run.failed' || event.type === 'run.cancelled') throw new RunFailedError(event);
+      if (isFinal(event)) return outcome(runId, event);
     }
     throw new Error('subscription aborted');
+  }
+
+  /**
+   * Enqueue and follow in one call, in the manner of the agent SDKs' stream():
+   * `events` and `result` from one subscription, usable together or alone.
+   */
+  function stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}): RunStream<EnqueuedRun> {
+    const run = call<EnqueuedRun>('POST', '/v1/runs', request);
+    return createRunStream(run, (runId) => subscribe(runId, streamOptions), outcome);
   }
 
   return {
@@ -136,12 +168,12 @@ export function createClient(options: ClientOptions) {
     subscribe,
     /** The run's result once it ends; throws RunFailedError when it failed or was cancelled. */
     result: waitForEnd,
-    /** Enqueue and follow in one call, in the manner of the agent SDKs' stream(). */
-    async stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}) {
-      const run = await call<EnqueuedRun>('POST', '/v1/runs', request);
-      const events = subscribe(run.id, streamOptions);
-      return { run, events };
-    },
+    stream,
+    /** Recent runs, newest first. */
+    list: async (listOptions: { limit?: number } = {}) =>
+      (await call<{ runs: RunSummary[] }>('GET', `/v1/runs${listOptions.limit ? `?limit=${listOptions.limit}` : ''}`)).runs,
+    /** A fresh read-only viewer token for one run (they expire). */
+    viewerToken: (runId: string) => call<{ viewerToken: string; expiresAt: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/viewer-token`),
   };
 }
 

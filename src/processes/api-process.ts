@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { LiveSubscriptions } from '../bus/live-subscriptions.js';
 import { RunLog } from '../bus/run-log.js';
 import { ConfigError, parseApiKeys, type Env } from '../config.js';
@@ -9,20 +11,60 @@ import { connectRedis } from '../redis.js';
 import { RunService } from '../runs/run-service.js';
 import { createApiApp } from '../server/app.js';
 import { ApiKeys } from '../server/api-keys.js';
+import { defaultEnqueueLimits, EnqueueLimits, type EnqueueLimitSettings } from '../server/enqueue-limits.js';
+import type { SseSettings } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
 import { connectTemporalClient } from '../temporal.js';
 import { builtinTools } from '../tools/builtin.js';
 
 export interface ApiProcess {
   url: string;
+  /** Redis channels this process subscribes to (one per followed run, however many viewers) and the viewers sharing them. */
+  liveStats(): { channels: number; listeners: number; openStreams: number; cutOff: number };
   close(): Promise<void>;
+}
+
+export interface ApiProcessOptions {
+  host?: string;
+  port?: number;
+  toolNames?: string[];
+  /** No API key needed; binds to 127.0.0.1 only. */
+  insecure?: boolean;
+  limits?: Partial<EnqueueLimitSettings>;
+  sse?: Partial<SseSettings>;
+  maxBodyBytes?: number;
+  viewerTokenTtlSeconds?: number;
+}
+
+// Limits are API-only settings, so they are read here rather than in the shared config.
+const limitsEnvSchema = z.object({
+  RUNSTREAM_RATE_LIMIT: z.coerce
+    .number({ message: 'RUNSTREAM_RATE_LIMIT must be a whole number of runs per minute' })
+    .int('RUNSTREAM_RATE_LIMIT must be a whole number of runs per minute')
+    .positive('RUNSTREAM_RATE_LIMIT must be a whole number of runs per minute')
+    .optional(),
+  RUNSTREAM_MAX_CONCURRENT_RUNS: z.coerce
+    .number({ message: 'RUNSTREAM_MAX_CONCURRENT_RUNS must be a whole number' })
+    .int('RUNSTREAM_MAX_CONCURRENT_RUNS must be a whole number')
+    .positive('RUNSTREAM_MAX_CONCURRENT_RUNS must be a whole number')
+    .optional(),
+});
+
+function limitsFromEnv(source: NodeJS.ProcessEnv): Partial<EnqueueLimitSettings> {
+  const present = Object.fromEntries(Object.entries(source).filter(([name, value]) => name in limitsEnvSchema.shape && value));
+  const parsed = limitsEnvSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? 'invalid limit');
+  return {
+    ...(parsed.data.RUNSTREAM_RATE_LIMIT ? { ratePerWindow: parsed.data.RUNSTREAM_RATE_LIMIT, windowSeconds: 60 } : {}),
+    ...(parsed.data.RUNSTREAM_MAX_CONCURRENT_RUNS ? { maxConcurrentRuns: parsed.data.RUNSTREAM_MAX_CONCURRENT_RUNS } : {}),
+  };
 }
 
 /**
  * The viewer-token secret: RUNSTREAM_TOKEN_SECRET when set, else derived from
  * the API keys, so every API process with the same keys accepts the same tokens.
  */
-function tokenSecret(env: NodeJS.ProcessEnv, keys: string[]): string {
+export function tokenSecret(env: NodeJS.ProcessEnv, keys: string[]): string {
   if (env.RUNSTREAM_TOKEN_SECRET) return env.RUNSTREAM_TOKEN_SECRET;
   if (keys.length === 0) return randomBytes(32).toString('hex');
   return createHash('sha256').update(`runstream-viewer-tokens\0${[...keys].sort().join('\0')}`).digest('hex');
@@ -30,10 +72,16 @@ function tokenSecret(env: NodeJS.ProcessEnv, keys: string[]): string {
 
 export async function startApiProcess(
   env: Env & { TEMPORAL_ADDRESS: string; REDIS_URL: string },
-  options: { host?: string; port?: number; toolNames?: string[] } = {},
+  options: ApiProcessOptions = {},
 ): Promise<ApiProcess> {
   const keys = parseApiKeys(env.RUNSTREAM_API_KEYS);
-  if (keys.length === 0) throw new ConfigError('RUNSTREAM_API_KEYS: set at least one API key (comma separated)');
+  if (keys.length === 0 && !options.insecure) {
+    throw new ConfigError('RUNSTREAM_API_KEYS: set at least one API key (comma separated), or pass --insecure for a local, keyless API');
+  }
+  const host = options.insecure ? '127.0.0.1' : (options.host ?? '127.0.0.1');
+  if (options.insecure && options.host && options.host !== '127.0.0.1') {
+    throw new ConfigError('--insecure binds to 127.0.0.1 only; drop --host or drop --insecure');
+  }
   const client = await connectTemporalClient({
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -41,6 +89,10 @@ export async function startApiProcess(
   });
   const commands = connectRedis(env.REDIS_URL, 'commands');
   const subscriber = connectRedis(env.REDIS_URL, 'subscriber');
+  // Commands fail fast rather than queue while disconnected: do not take requests before the first connection.
+  if (commands.status !== 'ready') await once(commands, 'ready');
+  const live = new LiveSubscriptions(subscriber);
+  const streamStats = { open: 0, cutOff: 0 };
   const app = createApiApp({
     runs: new RunService({
       client,
@@ -49,17 +101,22 @@ export async function startApiProcess(
       toolNames: options.toolNames ?? builtinTools.map((tool) => tool.name),
     }),
     log: new RunLog(commands, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
-    live: new LiveSubscriptions(subscriber),
+    live,
+    streamStats,
     apiKeys: new ApiKeys(keys),
-    viewerTokens: new ViewerTokens(tokenSecret(process.env, keys)),
+    viewerTokens: new ViewerTokens(tokenSecret(process.env, keys), options.viewerTokenTtlSeconds),
+    limits: new EnqueueLimits(commands, env.RUNSTREAM_KEY_PREFIX, { ...defaultEnqueueLimits, ...limitsFromEnv(process.env), ...options.limits }),
+    ...(options.insecure ? { insecure: true } : {}),
+    ...(options.sse ? { sse: options.sse } : {}),
+    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
-  const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.RUNSTREAM_PORT }, () => resolve(started));
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
+    liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount, openStreams: streamStats.open, cutOff: streamStats.cutOff }),
     close: async () => {
       await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();

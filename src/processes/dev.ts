@@ -11,6 +11,8 @@ import { startWorkerProcess } from './worker-process.js';
 
 export interface DevOptions {
   port?: number;
+  /** The API without keys, on 127.0.0.1 only. */
+  insecure?: boolean;
   onReady?: (info: { apiUrl: string; apiKey: string }) => Promise<void>;
 }
 
@@ -73,14 +75,17 @@ export async function runDev(options: DevOptions = {}): Promise<void> {
 
     const worker = await startWorkerProcess(full);
     const workerRun = worker.run();
-    api = await startApiProcess(full, { port: options.port ?? (await portOrFree(env.RUNSTREAM_PORT)) });
+    api = await startApiProcess(full, {
+      port: options.port ?? (await portOrFree(env.RUNSTREAM_PORT)),
+      ...(options.insecure ? { insecure: true } : {}),
+    });
     writeFileSync(devStateFile(), JSON.stringify({ apiUrl: api.url, apiKey }), { mode: 0o600 });
 
     log('');
     log(`runstream is running`);
     log(`  API          ${api.url}`);
-    log(`  API key      ${apiKey}`);
-    log(`  viewer page  ${api.url}/`);
+    log(`  API key      ${apiKey}${options.insecure ? '   (--insecure: not required from this machine)' : ''}`);
+    log(`  viewer page  ${api.url}/   (recent runs; it asks for the API key)`);
     log(`  Temporal     ${temporalAddress}   Redis ${redisUrl}`);
     log(`  try          npx runstream run "What is (17+25)*3?" --follow`);
     log('');

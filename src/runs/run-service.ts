@@ -58,7 +58,7 @@ export class RunService {
    * it, and Temporal's USE_EXISTING conflict policy makes concurrent retries
    * land on one run.
    */
-  async enqueue(request: CreateRunRequest, caller: { keyId: string }): Promise<{ id: string; status: RunStatus }> {
+  async enqueue(request: CreateRunRequest, caller: { keyId: string; runId?: string }): Promise<{ id: string; status: RunStatus }> {
     const tools = request.tools ?? this.options.toolNames;
     const unknown = tools.filter((name) => !this.options.toolNames.includes(name));
     if (unknown.length > 0) {
@@ -76,9 +76,7 @@ export class RunService {
       ...(request.instructions === undefined ? {} : { instructions: request.instructions }),
       ...(request.timeouts === undefined ? {} : { timeouts: request.timeouts }),
     };
-    const id = request.idempotencyKey
-      ? `run_${createHash('sha256').update(`${caller.keyId}\0${request.idempotencyKey}`).digest('hex').slice(0, 26)}`
-      : `run_${randomBytes(13).toString('hex')}`;
+    const id = caller.runId ?? this.runIdFor(request, caller);
     try {
       await this.options.client.workflow.start('agentRun', {
         workflowId: id,
@@ -93,6 +91,42 @@ export class RunService {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
     return { id, status: statusOf(await this.describe(id)) };
+  }
+
+  /** The id a request gets: derived from the idempotency key when there is one, so retries land on one run. */
+  runIdFor(request: Pick<CreateRunRequest, 'idempotencyKey'>, caller: { keyId: string }): string {
+    return request.idempotencyKey
+      ? `run_${createHash('sha256').update(`${caller.keyId}\0${request.idempotencyKey}`).digest('hex').slice(0, 26)}`
+      : `run_${randomBytes(13).toString('hex')}`;
+  }
+
+  /** Whether the run is still open (queued or running); for concurrency slots. */
+  async isActive(runId: string): Promise<boolean> {
+    try {
+      return (await this.describe(runId)).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof RunNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /** Recent runs, newest first, from Temporal visibility (for the viewer's list page). */
+  async list(options: { limit?: number; taskQueue?: string } = {}): Promise<RunSummary[]> {
+    const limit = Math.min(options.limit ?? 50, 200);
+    const query = `WorkflowType = 'agentRun' AND TaskQueue = '${this.options.taskQueue}'`;
+    const runs: RunSummary[] = [];
+    for await (const execution of this.options.client.workflow.list({ query, pageSize: limit })) {
+      if (!isRunId(execution.workflowId)) continue;
+      runs.push({
+        id: execution.workflowId,
+        status: listedStatus(execution.status.name),
+        createdAt: execution.startTime.toISOString(),
+        ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
+        model: String(execution.memo?.model ?? ''),
+      });
+      if (runs.length >= limit) break;
+    }
+    return runs;
   }
 
   async describe(runId: string): Promise<WorkflowExecutionDescription> {
@@ -128,6 +162,22 @@ export class RunService {
     const progress = await this.options.client.workflow.getHandle(runId).query(progressQuery);
     return progress.messages;
   }
+}
+
+export interface RunSummary {
+  id: string;
+  status: RunStatus;
+  createdAt: string;
+  closedAt?: string;
+  model: string;
+}
+
+/** Visibility has no history length, so an open run is listed as running. */
+function listedStatus(name: string): RunStatus {
+  if (name === 'RUNNING' || name === 'CONTINUED_AS_NEW') return 'running';
+  if (name === 'COMPLETED') return 'completed';
+  if (name === 'CANCELLED') return 'cancelled';
+  return 'failed';
 }
 
 export function statusOf(description: WorkflowExecutionDescription): RunStatus {

@@ -1,13 +1,17 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
 import type { LiveSubscriptions } from '../bus/live-subscriptions.js';
 import type { RunLog } from '../bus/run-log.js';
 import { InvalidRunRequestError, isRunId, RunNotFoundError, type RunService } from '../runs/run-service.js';
 import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
 import { ApiError } from './api-error.js';
-import { bearerToken, type ApiKeys } from './api-keys.js';
-import { streamRunEvents, type SseSettings } from './events-route.js';
+import type { ApiKeys } from './api-keys.js';
+import { createAuth } from './auth.js';
+import type { EnqueueLimits } from './enqueue-limits.js';
+import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
+import { mountViewerPages } from './viewer/viewer-routes.js';
 import type { ViewerTokens } from './viewer-token.js';
 
 export interface ApiDependencies {
@@ -16,14 +20,23 @@ export interface ApiDependencies {
   live: LiveSubscriptions;
   apiKeys: ApiKeys;
   viewerTokens: ViewerTokens;
+  /** Per-key rate and concurrency limits in Redis; none when undefined. */
+  limits?: EnqueueLimits;
+  /** No key needed (`--insecure`, loopback only). */
+  insecure?: boolean;
   maxBodyBytes?: number;
   sse?: Partial<SseSettings>;
+  streamStats?: StreamStats;
 }
 
-type Env = { Bindings: HttpBindings; Variables: { keyId: string } };
+export type ApiEnv = { Bindings: HttpBindings };
+
+const listQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 export function createApiApp(deps: ApiDependencies) {
-  const app = new Hono<Env>();
+  const app = new Hono<ApiEnv>();
+  const auth = createAuth(deps);
+  const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status, error.headers);
@@ -36,14 +49,8 @@ export function createApiApp(deps: ApiDependencies) {
   });
   app.notFound((c) => c.json(new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
 
-  const requireKey = (c: Context<Env>): string => {
-    const token = bearerToken(c.req.header('authorization'));
-    if (!token) throw new ApiError('unauthorized', 'missing API key: send Authorization: Bearer <key>');
-    const keyId = deps.apiKeys.identify(token);
-    if (!keyId) throw new ApiError('unauthorized', 'invalid API key');
-    return keyId;
-  };
-  const runIdParam = (c: Context<Env>): string => {
+  const requireKey = (c: Context<ApiEnv>) => auth.requireKey(c.req.header('authorization'));
+  const runIdParam = (c: Context<ApiEnv>): string => {
     const id = c.req.param('id') ?? '';
     if (!isRunId(id)) throw new ApiError('not_found', `run ${id} not found`);
     return id;
@@ -51,56 +58,78 @@ export function createApiApp(deps: ApiDependencies) {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  app.post(
-    '/v1/runs',
+  // The size limit comes first, so an oversized body is refused before it is read whole.
+  app.use(
+    '/v1/*',
     bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 64 * 1024,
+      maxSize: maxBodyBytes,
       onError: () => {
-        throw new ApiError('payload_too_large', `the body is larger than ${deps.maxBodyBytes ?? 64 * 1024} bytes`);
+        throw new ApiError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`);
       },
     }),
-    async (c) => {
-      const keyId = requireKey(c);
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw new ApiError('invalid_request', 'the body is not valid JSON', [{ path: '(body)', message: 'expected a JSON object' }]);
-      }
-      const parsed = createRunRequestSchema.safeParse(body);
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
-        throw new ApiError('invalid_request', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
-      }
-      const run = await deps.runs.enqueue(parsed.data, { keyId });
-      const { token } = deps.viewerTokens.issue(run.id);
-      const eventsUrl = new URL(`/v1/runs/${run.id}/events`, c.req.url).toString();
-      return c.json({ id: run.id, status: run.status, viewerToken: token, eventsUrl }, 201);
-    },
   );
+
+  app.post('/v1/runs', async (c) => {
+    const keyId = requireKey(c);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new ApiError('invalid_request', 'the body is not valid JSON', [{ path: '(body)', message: 'expected a JSON object' }]);
+    }
+    const parsed = createRunRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issues = issuesOf(parsed.error);
+      throw new ApiError('invalid_request', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
+    }
+    await deps.limits?.checkRate(keyId);
+    const runId = deps.runs.runIdFor(parsed.data, { keyId });
+    const slot = await deps.limits?.reserve(keyId, runId, (id) => deps.runs.isActive(id));
+    let run: Awaited<ReturnType<RunService['enqueue']>>;
+    try {
+      run = await deps.runs.enqueue(parsed.data, { keyId, runId });
+    } catch (error) {
+      if (slot?.added) await deps.limits?.release(keyId, runId);
+      throw error;
+    }
+    const { token, expiresAt } = deps.viewerTokens.issue(run.id);
+    const eventsUrl = new URL(`/v1/runs/${run.id}/events`, c.req.url).toString();
+    const viewerUrl = new URL(`/runs/${run.id}?token=${encodeURIComponent(token)}`, c.req.url).toString();
+    return c.json({ id: run.id, status: run.status, viewerToken: token, viewerTokenExpiresAt: new Date(expiresAt * 1000).toISOString(), eventsUrl, viewerUrl }, 201);
+  });
+
+  app.get('/v1/runs', async (c) => {
+    requireKey(c);
+    const query = listQuerySchema.safeParse(c.req.query());
+    if (!query.success) throw new ApiError('invalid_request', 'limit must be 1 to 200', issuesOf(query.error));
+    return c.json({ runs: await deps.runs.list({ limit: query.data.limit }) });
+  });
 
   app.get('/v1/runs/:id', async (c) => {
     requireKey(c);
     return c.json(await deps.runs.get(runIdParam(c)));
   });
 
+  // A fresh viewer token for a run (they expire, 15 minutes by default): key holders only.
+  app.post('/v1/runs/:id/viewer-token', async (c) => {
+    requireKey(c);
+    const runId = runIdParam(c);
+    await deps.runs.describe(runId); // 404 for an unknown run
+    const { token, expiresAt } = deps.viewerTokens.issue(runId);
+    return c.json({ viewerToken: token, expiresAt: new Date(expiresAt * 1000).toISOString() }, 201);
+  });
+
   app.get('/v1/runs/:id/events', async (c) => {
     const runId = runIdParam(c);
-    const viewerToken = c.req.query('token');
-    if (viewerToken !== undefined && !c.req.header('authorization')) {
-      const check = deps.viewerTokens.verify(viewerToken, runId);
-      if (!check.ok) {
-        if (check.reason === 'other_run') throw new ApiError('forbidden', 'this viewer token is for another run');
-        throw new ApiError('unauthorized', `viewer token ${check.reason}`);
-      }
-    } else {
-      requireKey(c);
-    }
+    auth.requireReader({ authorization: c.req.header('authorization'), token: c.req.query('token') }, runId);
     return streamRunEvents(deps, runId, {
-      after: c.req.header('last-event-id') ?? c.req.query('after'),
+      after: c.req.header('last-event-id') || c.req.query('after'),
       outgoing: c.env.outgoing,
     });
   });
 
+  // Cancel and resume routes (src/server/run-control-routes.ts) are mounted here.
+
+  mountViewerPages(app);
   return app;
 }

@@ -1,14 +1,17 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Server-Sent Events on Node's response, so the API sees backpressure: a
- * viewer whose unsent bytes pass `maxBufferedBytes` is cut off (it resumes
- * with Last-Event-ID) instead of growing this process's memory.
+ * Server-Sent Events on Node's response, so the API sees backpressure: once a
+ * viewer's unsent bytes pass `maxBufferedBytes` the caller waits for it to
+ * drain, and a viewer that does not drain in time is cut off (it resumes with
+ * Last-Event-ID) instead of growing this process's memory.
  */
 export class SseResponse {
   private heartbeat: NodeJS.Timeout | undefined;
   readonly closed: Promise<void>;
   private isClosed = false;
+  /** Disconnected by us for falling behind (it resumes with Last-Event-ID). */
+  wasCutOff = false;
 
   constructor(
     private readonly response: ServerResponse,
@@ -38,15 +41,41 @@ export class SseResponse {
     return !this.isClosed && !this.response.destroyed;
   }
 
-  /** Writes one event; false when the viewer is gone or was cut off for falling behind. */
+  /** Writes one event; false when the viewer is gone or was cut off. */
   send(id: string, type: string, json: string): boolean {
     if (!this.isOpen) return false;
     this.response.write(`id: ${id}\nevent: ${type}\ndata: ${json}\n\n`);
-    if (this.response.writableLength > this.options.maxBufferedBytes) {
-      this.response.destroy();
-      return false;
-    }
     return true;
+  }
+
+  /** More unsent bytes than the viewer may hold back: wait for `drained()` before sending more. */
+  get congested(): boolean {
+    return this.response.writableLength > this.options.maxBufferedBytes;
+  }
+
+  /** True once the viewer has taken the bytes; false when it closed or stalled past `timeoutMs` (then it is cut off). */
+  drained(timeoutMs: number): Promise<boolean> {
+    if (!this.isOpen) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const finish = (drained: boolean) => {
+        clearTimeout(timer);
+        this.response.off('drain', onDrain);
+        this.response.off('close', onClose);
+        if (!drained && this.isOpen) this.cutOff();
+        resolve(drained);
+      };
+      const onDrain = () => finish(true);
+      const onClose = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.response.on('drain', onDrain);
+      this.response.on('close', onClose);
+    });
+  }
+
+  /** Drops the connection, and the bytes it could not take, so memory stays bounded. */
+  cutOff(): void {
+    this.wasCutOff = true;
+    this.response.destroy();
   }
 
   comment(text: string): void {

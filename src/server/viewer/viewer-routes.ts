@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import type { Hono } from 'hono';
+import type { ApiEnv } from '../app.js';
+
+/**
+ * The viewer page: plain HTML, CSS and JS from ./assets, served as they are
+ * (nothing to build). `/` lists recent runs with the API key the page asks for
+ * (kept in sessionStorage); `/runs/:id?token=…` needs only the run's viewer token.
+ */
+const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+
+const assets = {
+  index: asset('index.html'),
+  run: asset('run.html'),
+  script: asset('viewer.js'),
+  listScript: asset('runs-list.js'),
+  style: asset('viewer.css'),
+};
+
+// The pages load only their own script and style and talk only to this origin.
+const securityHeaders = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+export function mountViewerPages(app: Hono<ApiEnv>): void {
+  app.get('/', (c) => c.html(assets.index, 200, securityHeaders));
+  app.get('/runs/:id', (c) => c.html(assets.run, 200, securityHeaders));
+  app.get('/assets/viewer.js', (c) => c.body(assets.script, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/assets/runs-list.js', (c) => c.body(assets.listScript, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/assets/viewer.css', (c) => c.body(assets.style, 200, { ...securityHeaders, 'content-type': 'text/css; charset=utf-8' }));
+}

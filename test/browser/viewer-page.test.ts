@@ -1,0 +1,84 @@
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
+import { freePort } from '../../src/services/free-port.js';
+import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+
+/**
+ * The viewer page in Debian's chromium against the real stack. The page is
+ * served by its own API process, which the test restarts on the same port in
+ * the middle of a run, to cut the page's connection and restore it.
+ */
+describe('viewer page (chromium)', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let pageApi: ApiProcess | undefined;
+  let port: number;
+  beforeAll(async () => {
+    stack = await startTestStack('browser-viewer');
+    port = await freePort();
+    pageApi = await startApiProcess(stack.env, { port });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await pageApi?.close();
+    await stack?.stop();
+  });
+
+  it('streams a live run: the text shown equals the final output, across an API restart', async () => {
+    const answer = Array.from({ length: 160 }, (_, index) => `word${index}`).join(' ') + '. The result is 126.';
+    const model = await registerScript({
+      turns: [
+        { reasoning: 'I should use the calculator.', text: 'Let me compute.', toolCalls: [{ name: 'calculator', arguments: { expression: '(17+25)*3' } }] },
+        { text: answer, delayMs: 25 },
+      ],
+    });
+    const run = await stack.client.enqueue({ input: 'What is (17+25)*3?', model: `openai:${model}` });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`http://127.0.0.1:${port}/runs/${run.id}?token=${encodeURIComponent(run.viewerToken)}`);
+
+    // Mid-answer: stop the API the page streams from, see the page notice, bring it back on the same port.
+    await page.waitForFunction(() => (document.querySelector('.step[data-step="2"] .text')?.textContent ?? '').length > 80);
+    await pageApi!.close();
+    pageApi = undefined;
+    await page.waitForSelector('body[data-connection="reconnecting"]');
+    pageApi = await startApiProcess(stack.env, { port });
+    await page.waitForSelector('body[data-connection="live"]');
+
+    await page.waitForSelector('body[data-status="completed"]', { timeout: 50_000 });
+    const result = await stack.client.result(run.id);
+    expect(await page.textContent('.step[data-step="2"] .text')).toBe(result.output);
+    expect(result.output).toBe(answer);
+    // The timeline: the tool call with its arguments and result, reasoning folded, usage per step.
+    expect(await page.textContent('.step[data-step="1"] .tool-args')).toContain('(17+25)*3');
+    expect(await page.textContent('.step[data-step="1"] .tool-result')).toContain('126');
+    expect(await page.getAttribute('.step[data-step="1"] details.reasoning', 'open')).toBeNull();
+    expect(await page.textContent('.step[data-step="1"] .reasoning-text')).toBe('I should use the calculator.');
+    expect(await page.textContent('.step[data-step="2"] .usage')).toMatch(/in \/ \d+ out/);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists recent runs with an API key kept in sessionStorage, and opens one with a fresh viewer token', async () => {
+    const model = await registerScript({ turns: [{ text: 'Listed and opened.' }] });
+    const run = await stack.client.enqueue({ input: 'list me', model: `openai:${model}`, tools: [] });
+    await stack.client.result(run.id);
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.fill('#api-key', testApiKey);
+    await page.click('#key-form button[type="submit"]');
+    await page.waitForSelector(`#runs a:text("${run.id}")`);
+    await page.click(`#runs a:text("${run.id}")`);
+    await page.waitForSelector('body[data-status="completed"]');
+    expect(page.url()).toContain(`/runs/${run.id}?token=v1.`);
+    expect(await page.textContent('.step[data-step="1"] .text')).toBe('Listed and opened.');
+    expect(await page.evaluate(() => sessionStorage.getItem('runstream.apiKey'))).toBe(testApiKey);
+    await page.close();
+  });
+});

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+
+const run = promisify(execFile);
+
+describe('the CLI follows runs through the client; its exit code is the final status', () => {
+  let stack: TestStack;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    stack = await startTestStack('api-cli');
+    env = { ...process.env, RUNSTREAM_API_URL: stack.api.url, RUNSTREAM_API_KEY: testApiKey };
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const cli = (args: string[]) =>
+    run('node', ['bin/runstream.js', ...args], { env }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  it('run --follow: the answer on stdout, progress as plain lines on stderr (not a terminal), exit 0', async () => {
+    const model = await registerScript({
+      turns: [
+        { text: 'Computing.', toolCalls: [{ name: 'calculator', arguments: { expression: '6*7' } }] },
+        { text: 'It is 42.' },
+      ],
+    });
+    const followed = await cli(['run', 'What is 6*7?', '--model', `openai:${model}`, '--follow']);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toBe('Computing.\nIt is 42.\n');
+    expect(followed.stderr).toContain('… running calculator\n');
+    expect(followed.stderr).not.toContain('\r');
+    expect(followed.stderr).toMatch(/✔ completed · 2 steps/);
+  });
+
+  it('watch: a run stopped from outside exits 1; a completed one 0, also from --after', async () => {
+    const slow = await registerScript({ turns: [{ text: 'slow '.repeat(250), delayMs: 20 }] });
+    const stopped = await stack.client.enqueue({ input: 'stop me', model: `openai:${slow}`, tools: [] });
+    for await (const { event } of stack.client.subscribe(stopped.id)) if (event.type === 'text.delta') break;
+    await stack.temporal.workflow.getHandle(stopped.id).terminate('test');
+    expect((await cli(['watch', stopped.id])).code).toBe(1);
+
+    const quick = await registerScript({ turns: [{ text: 'Done quickly.' }] });
+    const done = await stack.client.enqueue({ input: 'quick', model: `openai:${quick}`, tools: [] });
+    const events = [];
+    for await (const entry of stack.client.subscribe(done.id)) events.push(entry);
+    const watched = await cli(['watch', done.id, '--after', events[0]!.id]);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toBe('Done quickly.\n');
+  });
+});
