@@ -33,10 +33,10 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout,
     cancellationType,
-    retry: { initialInterval, maximumAttempts: 3 },
+    retry: { initialInterval, maximumAttempts: durability.toolMaxAttempts ?? 3 },
   });
   const { publishRunEvent } = proxyActivities<Activities>({
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
   return { modelStep, toolCall, publishRunEvent };

@@ -10,6 +10,10 @@ export interface DurabilitySettings {
   modelStepMaxAttempts?: number;
   /** First retry delay; doubles up to a minute (default 1 s). */
   retryInitialIntervalMs?: number;
+  /** Attempts of one tool call (default 3); at-most-once tools run at most once whatever this says. */
+  toolMaxAttempts?: number;
+  /** Longest a lifecycle-event publish may take before it is retried (default 1 min). */
+  publishTimeoutMs?: number;
 }
 
 /** Workflow input: plain JSON, no secrets (keys live in the worker's environment). */
