@@ -66,7 +66,8 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
   let finishReason: FinishReason = input.carried?.lastFinishReason ?? 'other';
   let phase: RunPhase = 'running';
   let resumeFrom: StepCheckpoint | undefined = input.carried ? undefined : input.resumed?.partial;
-  setHandler(progressQuery, () => ({ phase, step: steps, messages }));
+  const { messages: _initial, carried: _carried, resumed: _resumed, ...settings } = input;
+  setHandler(progressQuery, () => ({ phase, step: steps, messages, settings }));
 
   try {
     if (!input.carried) {

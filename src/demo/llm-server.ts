@@ -29,6 +29,8 @@ export interface ServedRequest {
   turnIndex: number;
   prefill: string;
   completed: boolean;
+  /** The client closed the stream before its end (a cancelled or killed step). */
+  aborted?: boolean;
 }
 
 const readBody = async (request: IncomingMessage, limit = 8 * 1024 * 1024): Promise<string> => {
@@ -61,17 +63,24 @@ export async function startLlmServer(options: { port?: number; host?: string } =
     return script.turns[Math.min(turnIndex, script.turns.length - 1)];
   };
 
-  const stream = async (request: IncomingMessage, response: ServerResponse, chunks: WireChunk[], cutAfter?: number) => {
+  const stream = async (request: IncomingMessage, response: ServerResponse, chunks: WireChunk[], cutAfter?: number, onAbort?: () => void) => {
     let closed = false;
     request.on('close', () => {
       closed = true;
+    });
+    // The request's own 'close' fires once its body was read; a client hanging up shows on the response.
+    response.on('close', () => {
+      if (!response.writableFinished) closed = true;
     });
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     response.flushHeaders();
     let sent = 0;
     for (const chunk of chunks) {
       if (chunk.delayMs) await sleep(chunk.delayMs);
-      if (closed) return false;
+      if (closed) {
+        onAbort?.();
+        return false;
+      }
       if (cutAfter !== undefined && sent >= cutAfter) {
         response.destroy();
         return false;
@@ -118,7 +127,9 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       skipText: conversation.prefill.length,
       inputCharacters: conversation.inputCharacters,
     });
-    served.completed = await stream(request, response, chunks, failure?.cutAfterChunks);
+    served.completed = await stream(request, response, chunks, failure?.cutAfterChunks, () => {
+      served.aborted = true;
+    });
   };
 
   const server = createServer((request, response) => {

@@ -8,6 +8,7 @@ import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
 import { ApiError } from './api-error.js';
 import { bearerToken, type ApiKeys } from './api-keys.js';
 import { streamRunEvents, type SseSettings } from './events-route.js';
+import { mountRunControlRoutes } from './run-control-routes.js';
 import type { ViewerTokens } from './viewer-token.js';
 
 export interface ApiDependencies {
@@ -101,6 +102,8 @@ export function createApiApp(deps: ApiDependencies) {
       outgoing: c.env.outgoing,
     });
   });
+
+  mountRunControlRoutes(app, deps, { requireKey, runId: runIdParam });
 
   return app;
 }
