@@ -42,11 +42,12 @@ function activitiesFor(durability: DurabilitySettings = {}) {
   return { modelStep, toolCall, publishRunEvent };
 }
 
-const cancelledToolResult = (callId: string, name: string): ToolMessage => ({
+/** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
+const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
   role: 'tool',
   callId,
   name,
-  content: JSON.stringify({ error: 'the tool call was cancelled' }),
+  content: JSON.stringify({ error: 'the tool call did not finish (cancelled or failed)' }),
   isError: true,
 });
 
@@ -105,7 +106,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
       const settled = await Promise.allSettled(calls.map((call) => toolCall({ runId, step: steps, call })));
       settled.forEach((outcome, index) => {
         const call = calls[index]!;
-        messages.push(outcome.status === 'fulfilled' ? outcome.value : cancelledToolResult(call.callId, call.name));
+        messages.push(outcome.status === 'fulfilled' ? outcome.value : unfinishedToolResult(call.callId, call.name));
       });
       const rejected = settled.find((outcome) => outcome.status === 'rejected');
       if (rejected) throw rejected.reason;
