@@ -2,6 +2,7 @@ import type { RunLog } from '../src/bus/run-log.js';
 import type { ModelResolver } from '../src/models.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
 import type { ToolRegistry } from '../src/tools/tool.js';
+import type { CheckpointSettings } from './checkpoint.js';
 
 /** What activities need from the worker process; injected so tests can build their own. */
 export interface ActivityDependencies {
@@ -11,4 +12,6 @@ export interface ActivityDependencies {
   timeouts?: Partial<StreamTimeouts>;
   /** How long a finishing activity waits for Redis before leaving its events to the transcript. */
   publishFlushTimeoutMs?: number;
+  /** How often and how large model-step checkpoints are (defaults: 1 s or 2 KB; offsets only past 128 K chars). */
+  checkpoint?: Partial<CheckpointSettings>;
 }

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type { RunEventInput } from '../src/events.js';
 import type { Message, StepOutput } from '../src/messages.js';
 import { emptyUsage } from '../src/messages.js';
@@ -6,9 +7,12 @@ import type { ModelEvent } from '../src/providers/model-events.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
 import { toolSpec } from '../src/tools/tool.js';
 import { toActivityFailure } from './activity-failure.js';
+import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher } from './publishing.js';
 import { StepAccumulator } from './step-accumulator.js';
+import { StepHeartbeat } from './step-heartbeat.js';
+import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
 
 export interface ModelStepInput {
   runId: string;
@@ -18,6 +22,8 @@ export interface ModelStepInput {
   messages: Message[];
   tools: string[];
   timeouts?: Partial<StreamTimeouts>;
+  /** Run-level resume: the interrupted partial message of the run this one carries on. */
+  resumeFrom?: StepCheckpoint;
 }
 
 /** Maps one neutral model event onto the run event viewers see (undefined: nothing to show). */
@@ -40,23 +46,55 @@ function toRunEvent(event: ModelEvent, step: number, textOffset: number): RunEve
   }
 }
 
+const outputChars = (event: ModelEvent): number =>
+  event.type === 'text-delta' || event.type === 'reasoning-delta' ? event.text.length : event.type === 'tool-call-delta' ? event.argumentsDelta.length : 0;
+
+const isReasoning = (event: ModelEvent) => event.type === 'reasoning-start' || event.type === 'reasoning-delta' || event.type === 'reasoning-end';
+
 export function createModelStep(deps: ActivityDependencies) {
+  const settings = { ...defaultCheckpointSettings, ...deps.checkpoint };
+
   /**
    * One streamed LLM call. Deltas go to the run's log as they arrive (never to
-   * workflow history); the complete assistant message is the activity result.
+   * workflow history); the partial message is checkpointed in heartbeats; the
+   * complete assistant message is the activity result. A retried attempt
+   * carries on from the last checkpoint (see step-resume.ts).
    */
   return async function modelStep(input: ModelStepInput): Promise<StepOutput> {
     const context = Context.current();
     const { step, runId } = input;
     const attempt = context.info.attempt;
     const publisher = openPublisher(deps, runId, { perAttempt: true });
-    const accumulated = new StepAccumulator();
+    const previous = attempt > 1 ? readCheckpoint(context.info.heartbeatDetails) : input.resumeFrom;
+    let accumulated = new StepAccumulator();
+    let logged = new LoggedText();
+    const snapshot = () =>
+      takeCheckpoint(accumulated, { loggedLength: logged.update(publisher.appendedSeq, publisher.firstDroppedSeq), lastLogId: publisher.lastId }, settings);
+    const publishText = (offset: number, text: string) => logged.published(publisher.publish({ type: 'text.delta', step, offset, text }), offset + text.length);
+    let heartbeat: StepHeartbeat | undefined;
 
     try {
-      if (attempt > 1) publisher.publish({ type: 'step.resumed', step, offset: 0, attempt });
-      else publisher.publish({ type: 'step.started', step });
-
       const model = await deps.resolveModel(input.model);
+      const plan: ResumePlan | undefined =
+        attempt > 1 || previous
+          ? await planResume({
+              checkpoint: previous,
+              continuesPartialText: model.capabilities.continuesPartialText,
+              readLoggedText: (checkpoint) => readStepTextFromLog(deps.log, runId, step, checkpoint.lastLogId),
+            })
+          : undefined;
+      if (attempt > 1) publisher.publish({ type: 'step.resumed', step, offset: plan?.rollbackTo ?? 0, attempt });
+      else publisher.publish({ type: 'step.started', step });
+      const continuing = plan?.kind === 'continue';
+      if (plan?.kind === 'continue') {
+        accumulated = new StepAccumulator({ text: plan.text, reasoning: plan.reasoning });
+        // A run-level resume starts a new log: its viewers get the whole partial text first.
+        const from = attempt > 1 ? plan.rollbackTo : 0;
+        logged = new LoggedText(from);
+        if (plan.text.length > from) publishText(from, plan.text.slice(from));
+      }
+      heartbeat = new StepHeartbeat(context, settings, snapshot, continuing ? { initial: snapshot() } : {});
+
       const tools = input.tools.map((name) => {
         const tool = deps.tools.get(name);
         if (!tool) throw new Error(`tool "${name}" is not registered in this worker`);
@@ -68,19 +106,28 @@ export function createModelStep(deps: ActivityDependencies) {
           messages: input.messages,
           tools,
           timeouts: { ...deps.timeouts, ...input.timeouts },
+          ...(continuing ? { prefill: accumulated.text } : {}),
         },
         { signal: context.cancellationSignal },
       );
       for await (const event of stream) {
-        const runEvent = toRunEvent(event, step, accumulated.text.length);
-        accumulated.apply(event);
-        if (runEvent) publisher.publish(runEvent);
+        // A continuation's reasoning was already said (and shown) before the checkpoint.
+        if (continuing && isReasoning(event)) continue;
+        if (event.type === 'text-delta' && event.text) {
+          publishText(accumulated.text.length, event.text);
+          accumulated.apply(event);
+        } else {
+          const runEvent = toRunEvent(event, step, accumulated.text.length);
+          accumulated.apply(event);
+          if (runEvent) publisher.publish(runEvent);
+        }
         if (event.type === 'tool-call-ready') {
           const call = accumulated.toolCalls.at(-1);
           if (call) publisher.publish({ type: 'tool_call.ready', step, callId: call.callId, name: call.name, arguments: call.arguments });
         }
-        context.heartbeat();
+        heartbeat.output(outputChars(event), event.type === 'tool-call-ready');
       }
+      heartbeat.stop();
 
       const usage = accumulated.usage ?? emptyUsage();
       const output: StepOutput = {
@@ -100,8 +147,14 @@ export function createModelStep(deps: ActivityDependencies) {
       await settlePublisher(deps, publisher);
       return output;
     } catch (error) {
+      heartbeat?.stop();
       await settlePublisher(deps, publisher);
-      throw toActivityFailure(error, [{ text: accumulated.text }]);
+      // Whatever ends the step, its partial message goes into history with the failure (invariant 3).
+      const partial = snapshot();
+      if (context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested) {
+        throw new CancelledFailure('the model step was cancelled', [partial]);
+      }
+      throw toActivityFailure(error, [partial]);
     }
   };
 }

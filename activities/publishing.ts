@@ -11,10 +11,17 @@ export function openPublisher(deps: ActivityDependencies, runId: string, options
   const info = Context.current().info;
   const execution = `${info.workflowExecution?.runId ?? 'standalone'}:${info.activityId}`;
   const producer = options.perAttempt ? `${execution}:${info.attempt}` : execution;
-  return new RunPublisher(deps.log, runId, {
+  // One warning per publisher and outage: the flush loop retries every few hundred milliseconds.
+  let warned = false;
+  const publisher: RunPublisher = new RunPublisher(deps.log, runId, {
     producer,
-    onError: (error) => Context.current().log.warn('publishing to Redis failed; retrying', { error: String(error) }),
+    onError: (error) => {
+      if (warned) return;
+      warned = true;
+      Context.current().log.warn('publishing to Redis failed; retrying from the buffer', { error: String(error), pending: publisher.pending });
+    },
   });
+  return publisher;
 }
 
 /**

@@ -18,6 +18,11 @@ export class StepAccumulator {
     this.toolCalls = [...(start.toolCalls ?? [])];
   }
 
+  /** A reasoning block has started and not ended: a checkpoint of it cannot be continued exactly. */
+  get hasOpenReasoning(): boolean {
+    return this.openReasoning.size > 0;
+  }
+
   apply(event: ModelEvent): void {
     switch (event.type) {
       case 'text-delta':

@@ -1,6 +1,5 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
+  ActivityCancellationType,
   CancellationScope,
   ContinueAsNew,
   continueAsNew,
@@ -10,51 +9,66 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { RunError } from '../src/events.js';
-import type { FinishReason, Message, RunResult, Usage } from '../src/messages.js';
+import type { StepCheckpoint } from '../activities/checkpoint.js';
+import type { FinishReason, Message, RunResult, StepOutput, ToolMessage, Usage } from '../src/messages.js';
 import { progressQuery, type RunPhase } from './definitions.js';
-import type { AgentRunInput } from './run-input.js';
+import type { AgentRunInput, DurabilitySettings } from './run-input.js';
+import { describeFailure, interruptedPartial } from './step-failure.js';
 import { addUsage } from './usage.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { modelStep } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-});
-const { toolCall } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3 },
-});
-const { publishRunEvent } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
-});
-
-function describeFailure(error: unknown): RunError {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure) {
-    return { type: cause.type ?? 'ApplicationFailure', message: cause.message, retryable: !cause.nonRetryable };
-  }
-  if (cause instanceof Error) return { type: cause.name, message: cause.message, retryable: true };
-  return { type: 'Error', message: String(cause), retryable: true };
+function activitiesFor(durability: DurabilitySettings = {}) {
+  const heartbeatTimeout = durability.heartbeatTimeoutMs ?? 10_000;
+  const initialInterval = durability.retryInitialIntervalMs ?? 1_000;
+  // Wait for a cancelled step or tool to stop and hand back what it had, so the transcript keeps it.
+  const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+  const { modelStep } = proxyActivities<Activities>({
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout,
+    cancellationType,
+    retry: { initialInterval, backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: durability.modelStepMaxAttempts ?? 6 },
+  });
+  const { toolCall } = proxyActivities<Activities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout,
+    cancellationType,
+    retry: { initialInterval, maximumAttempts: durability.toolMaxAttempts ?? 3 },
+  });
+  const { publishRunEvent } = proxyActivities<Activities>({
+    startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
+    retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
+  });
+  return { modelStep, toolCall, publishRunEvent };
 }
+
+/** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
+const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
+  role: 'tool',
+  callId,
+  name,
+  content: JSON.stringify({ error: 'the tool call did not finish (cancelled or failed)' }),
+  isError: true,
+});
 
 /**
  * The agent loop: ask the model for the next message, run the tools it calls,
  * repeat until it answers without tools or `maxSteps` is reached. History
  * grows by a few events per step; tokens go through Redis, never through here.
+ * A step that ends without completing leaves its partial message in the
+ * transcript, marked interrupted (cancel keeps what was said; resume reads it).
  */
 export async function agentRun(input: AgentRunInput): Promise<RunResult> {
+  const { modelStep, toolCall, publishRunEvent } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
   const messages: Message[] = [...input.messages];
   let steps = input.carried?.steps ?? 0;
   let usage: Usage = input.carried?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   let finishReason: FinishReason = input.carried?.lastFinishReason ?? 'other';
   let phase: RunPhase = 'running';
-  setHandler(progressQuery, () => ({ phase, step: steps, messages }));
+  let resumeFrom: StepCheckpoint | undefined = input.carried ? undefined : input.resumed?.partial;
+  const { messages: _initial, carried: _carried, resumed: _resumed, ...settings } = input;
+  setHandler(progressQuery, () => ({ phase, step: steps, messages, settings }));
 
   try {
     if (!input.carried) {
@@ -65,22 +79,37 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     }
     while (steps < input.maxSteps) {
       steps++;
-      const output = await modelStep({
-        runId,
-        step: steps,
-        model: input.model,
-        ...(input.instructions === undefined ? {} : { instructions: input.instructions }),
-        messages,
-        tools: input.tools,
-        ...(input.timeouts ? { timeouts: input.timeouts } : {}),
-      });
+      let output: StepOutput;
+      try {
+        output = await modelStep({
+          runId,
+          step: steps,
+          model: input.model,
+          ...(input.instructions === undefined ? {} : { instructions: input.instructions }),
+          messages,
+          tools: input.tools,
+          ...(input.timeouts ? { timeouts: input.timeouts } : {}),
+          ...(resumeFrom ? { resumeFrom } : {}),
+        });
+      } catch (error) {
+        const partial = interruptedPartial(error);
+        if (partial) messages.push(partial);
+        throw error;
+      }
+      resumeFrom = undefined;
       messages.push(output.message);
       usage = addUsage(usage, output.usage);
       finishReason = output.finishReason;
       const calls = output.message.toolCalls ?? [];
       if (calls.length === 0) break;
-      const results = await Promise.all(calls.map((call) => toolCall({ runId, step: steps, call })));
-      messages.push(...results);
+      // Settle every call before going on, so a cancel waits for each tool to stop.
+      const settled = await Promise.allSettled(calls.map((call) => toolCall({ runId, step: steps, call })));
+      settled.forEach((outcome, index) => {
+        const call = calls[index]!;
+        messages.push(outcome.status === 'fulfilled' ? outcome.value : unfinishedToolResult(call.callId, call.name));
+      });
+      const rejected = settled.find((outcome) => outcome.status === 'rejected');
+      if (rejected) throw rejected.reason;
       if (workflowInfo().continueAsNewSuggested && steps < input.maxSteps) {
         await continueAsNew<typeof agentRun>({ ...input, messages, carried: { steps, usage, lastFinishReason: finishReason } });
       }
@@ -95,7 +124,10 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       phase = 'cancelled';
-      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, event: { type: 'run.cancelled', partial: '' } }));
+      const last = messages.at(-1);
+      const partial = last?.role === 'assistant' && last.interrupted ? last.content : '';
+      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, event: { type: 'run.cancelled', partial } }));
+      // Rethrown so Temporal records the run as CANCELLED; the transcript stays readable through `progress`.
       throw error;
     }
     phase = 'failed';

@@ -1,5 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { Message } from '../src/messages.js';
+import type { AgentRunInput } from './run-input.js';
 
 /** Handler names shared by the workflow and its callers (API, CLI). */
 
@@ -10,6 +11,8 @@ export interface RunProgress {
   step: number;
   /** Text of the step in progress is not here: it lives in the log and the activity's checkpoint. */
   messages: Message[];
+  /** What the run was started with, so a resume can carry it on with the same model, tools and limits. */
+  settings?: Omit<AgentRunInput, 'messages' | 'carried' | 'resumed'>;
 }
 
 export const progressQuery = defineQuery<RunProgress>('progress');

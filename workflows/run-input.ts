@@ -1,5 +1,20 @@
+import type { StepCheckpoint } from '../activities/checkpoint.js';
 import type { FinishReason, Message, Usage } from '../src/messages.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
+
+/** How quickly a dead worker is noticed and how often a step is retried; tests shorten them. */
+export interface DurabilitySettings {
+  /** A model step or tool call whose worker stops heartbeating this long is retried elsewhere (default 10 s). */
+  heartbeatTimeoutMs?: number;
+  /** Attempts of one model step before the run fails (default 6). */
+  modelStepMaxAttempts?: number;
+  /** First retry delay; doubles up to a minute (default 1 s). */
+  retryInitialIntervalMs?: number;
+  /** Attempts of one tool call (default 3); at-most-once tools run at most once whatever this says. */
+  toolMaxAttempts?: number;
+  /** Longest a lifecycle-event publish may take before it is retried (default 1 min). */
+  publishTimeoutMs?: number;
+}
 
 /** Workflow input: plain JSON, no secrets (keys live in the worker's environment). */
 export interface AgentRunInput {
@@ -10,6 +25,9 @@ export interface AgentRunInput {
   tools: string[];
   maxSteps: number;
   timeouts?: Partial<StreamTimeouts>;
+  durability?: DurabilitySettings;
   /** Set when a run continues as new: what earlier runs of this workflow already did. */
   carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason };
+  /** Set when this run carries on a failed, cancelled or terminated run (`POST /v1/runs/:id/resume`). */
+  resumed?: { fromRunId: string; partial?: StepCheckpoint };
 }

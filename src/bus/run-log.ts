@@ -1,5 +1,6 @@
 import type { Redis, Result } from 'ioredis';
 import { runEventSchema, type LoggedEvent, type RunEvent } from '../events.js';
+import { LogGaps } from './log-gaps.js';
 import { compareStreamIds } from './stream-id.js';
 
 /**
@@ -61,6 +62,8 @@ export class RunLog {
   readonly keyPrefix: string;
   readonly maxLength: number;
   readonly ttlSeconds: number;
+  /** Gap markers for events publishers in this process gave up (see log-gaps.ts). */
+  readonly gaps: LogGaps;
 
   constructor(
     readonly redis: Redis,
@@ -73,6 +76,7 @@ export class RunLog {
       redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScript });
       scriptedConnections.add(redis);
     }
+    this.gaps = new LogGaps(redis, { logKey: (runId) => this.logKey(runId), gapKey: (runId) => this.gapKey(runId), ttlSeconds: this.ttlSeconds });
   }
 
   // Hash tags keep a run's keys on one Redis Cluster slot.
@@ -81,6 +85,9 @@ export class RunLog {
   }
   cursorKey(runId: string): string {
     return `${this.keyPrefix}{${runId}}:producers`;
+  }
+  gapKey(runId: string): string {
+    return `${this.keyPrefix}{${runId}}:gap`;
   }
   channel(runId: string): string {
     return `${this.keyPrefix}{${runId}}:live`;
@@ -117,9 +124,13 @@ export class RunLog {
 
   /**
    * Whether the log still holds every entry after `afterId`: false once
-   * trimming or expiry removed some of them (the caller then needs a snapshot).
+   * trimming or expiry removed some of them, or a publisher gave up events
+   * that belong before the gap marker (the caller then needs a snapshot).
    */
   async covers(runId: string, afterId: string | undefined): Promise<boolean> {
+    // A publisher gave up events at or before the gap marker: whoever read only up to it may have missed them.
+    const gap = await this.redis.get(this.gapKey(runId));
+    if (gap !== null && (afterId === undefined || compareStreamIds(afterId, gap) <= 0)) return false;
     const info = (await this.redis.call('XINFO', 'STREAM', this.logKey(runId)).catch(() => undefined)) as unknown[] | undefined;
     if (!info) return false;
     const fields = new Map<string, unknown>();

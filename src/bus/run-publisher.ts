@@ -33,6 +33,10 @@ export class RunPublisher {
   lastId: string | undefined;
   /** Deltas dropped because the buffer overflowed during an outage. */
   dropped = 0;
+  /** Sequence number of the last event known to be in the log (-1: none yet). */
+  appendedSeq = -1;
+  /** Sequence number of the first delta shed, if any: the log has a hole from there. */
+  firstDroppedSeq: number | undefined;
   private closed = false;
 
   constructor(
@@ -44,13 +48,16 @@ export class RunPublisher {
     this.batchSize = options.batchSize ?? 256;
   }
 
-  publish(input: RunEventInput): void {
+  /** Queues an event; returns its sequence number (compare with `appendedSeq`). */
+  publish(input: RunEventInput): number {
     const event = { ...input, runId: this.runId, at: new Date().toISOString() } as RunEvent;
-    this.queue.push({ producer: this.options.producer, seq: this.seq++, event });
+    const seq = this.seq++;
+    this.queue.push({ producer: this.options.producer, seq, event });
     if (this.queue.length > this.maxBuffered) this.shed();
     this.flushing ??= this.drain().finally(() => {
       this.flushing = undefined;
     });
+    return seq;
   }
 
   /** Resolves once every event published so far is in the log (or the publisher is closed). */
@@ -58,9 +65,26 @@ export class RunPublisher {
     while (this.flushing) await this.flushing;
   }
 
-  /** Stops retrying; what is still queued is given up (the transcript keeps the text). */
+  /**
+   * Stops retrying; what is still queued is given up (the transcript keeps the
+   * text). A publisher that lost events leaves a gap marker in the log, written
+   * once Redis answers again, so `RunLog.covers()` sends late viewers a snapshot.
+   */
   close(): void {
     this.closed = true;
+    if (this.lostEvents) this.reportGap();
+  }
+
+  private gapReported = false;
+  private reportGap(): void {
+    if (this.gapReported) return;
+    this.gapReported = true;
+    this.log.gaps.report(this.runId);
+  }
+
+  /** Events this publisher will never append: shed during an outage, or still queued when closed. */
+  get lostEvents(): boolean {
+    return this.dropped > 0 || (this.closed && this.queue.length > 0);
   }
 
   get pending(): number {
@@ -70,7 +94,8 @@ export class RunPublisher {
   private shed(): void {
     const index = this.queue.findIndex((entry, position) => position >= this.inFlight && droppable.has(entry.event.type));
     if (index >= 0) {
-      this.queue.splice(index, 1);
+      const [shed] = this.queue.splice(index, 1);
+      if (shed && (this.firstDroppedSeq === undefined || shed.seq < this.firstDroppedSeq)) this.firstDroppedSeq = shed.seq;
       this.dropped++;
     }
   }
@@ -81,10 +106,13 @@ export class RunPublisher {
       const batch = this.queue.slice(0, this.batchSize);
       this.inFlight = batch.length;
       try {
+        // A gap this process left in the run's log earlier is marked before anything after it is appended.
+        await this.log.gaps.flush(this.runId);
         const ids = await this.log.append(this.runId, batch);
         this.queue.splice(0, batch.length);
         this.inFlight = 0;
         this.lastId = ids.at(-1) ?? this.lastId;
+        this.appendedSeq = batch.at(-1)?.seq ?? this.appendedSeq;
         backoffMs = 50;
       } catch (error) {
         this.inFlight = 0;
@@ -93,5 +121,7 @@ export class RunPublisher {
         backoffMs = Math.min(backoffMs * 2, 2_000);
       }
     }
+    // Shed deltas left a hole between entries now in the log: mark it after them.
+    if (this.dropped > 0 && this.queue.length === 0) this.reportGap();
   }
 }

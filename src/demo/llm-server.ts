@@ -6,7 +6,7 @@ import { chatCompletionsProtocol } from './chat-completions-wire.js';
 import { demoTurn } from './demo-turn.js';
 import { responsesProtocol } from './responses-wire.js';
 import { readBody, sendJson } from './http-json.js';
-import { failsInStream, failureHeaders, scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn } from './script.js';
+import { failsInStream, failureHeaders, scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn, type ScriptInput } from './script.js';
 import { encodeSseFrame as frame, type WireChunk, type WireProtocol } from './wire-protocol.js';
 
 /**
@@ -22,7 +22,8 @@ export interface LlmServer {
   /** Base URL for OpenAI-compatible clients (`…/v1`). */
   openaiBaseURL: string;
   server: Server;
-  registerScript(name: string, script: Script): void;
+  /** Parses the script as the HTTP route does, so defaults (e.g. a failure's `afterChunks`) apply. */
+  registerScript(name: string, script: ScriptInput): void;
   /** Every model request served so far, oldest first. */
   readonly requests: ServedRequest[];
   close(): Promise<void>;
@@ -176,7 +177,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
     openaiBaseURL: `${url}/v1`,
     server,
     requests,
-    registerScript: (name, script) => scripts.set(name, script),
+    registerScript: (name, script) => scripts.set(name, scriptSchema.parse(script)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -48,6 +48,7 @@ export const scriptSchema = z.object({
   failures: z.array(scriptedFailureSchema).default([]),
 });
 export type Script = z.infer<typeof scriptSchema>;
+export type ScriptInput = z.input<typeof scriptSchema>;
 
 /** Splits text into the deltas a provider would send: words with their leading space, or fixed sizes. */
 export function chunkText(text: string, chunkSize?: number): string[] {

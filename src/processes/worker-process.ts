@@ -18,7 +18,17 @@ export interface WorkerProcessOptions {
   /** Tools beyond the built-in ones, registered by name. */
   tools?: Tool[];
   /** Worker tuning passed through (tests: a prebuilt bundle, short sticky timeouts). */
-  worker?: Pick<RunstreamWorkerOptions, 'workflowBundle' | 'stickyQueueScheduleToStartTimeout' | 'shutdownGraceTime' | 'identity' | 'publishFlushTimeoutMs' | 'timeouts'>;
+  worker?: Pick<
+    RunstreamWorkerOptions,
+    | 'workflowBundle'
+    | 'stickyQueueScheduleToStartTimeout'
+    | 'shutdownGraceTime'
+    | 'identity'
+    | 'publishFlushTimeoutMs'
+    | 'timeouts'
+    | 'checkpoint'
+    | 'maxHeartbeatThrottleInterval'
+  >;
 }
 
 export async function startWorkerProcess(

@@ -11,6 +11,7 @@ import type { Message, RunResult } from '../messages.js';
 import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import type { CreateRunRequest, InputIssue } from './run-request.js';
+import { resumedRunId, resumeInput } from './run-resume.js';
 
 export type RunStatus = RunPhase;
 
@@ -21,6 +22,14 @@ export interface RunView {
   model: string;
   result?: RunResult;
   error?: RunError;
+  /** The run that carries this one on, after `POST /v1/runs/:id/resume`. */
+  resumedBy?: string;
+  /** The run this one carries on. */
+  resumedFrom?: string;
+}
+
+export class RunConflictError extends Error {
+  override readonly name = 'RunConflictError';
 }
 
 export class InvalidRunRequestError extends Error {
@@ -147,6 +156,11 @@ export class RunService {
       createdAt: description.startTime.toISOString(),
       model: String(description.memo?.model ?? ''),
     };
+    if (typeof description.memo?.resumedFrom === 'string') view.resumedFrom = description.memo.resumedFrom;
+    if (status === 'failed' || status === 'cancelled') {
+      const next = await this.find(resumedRunId(runId));
+      if (next) view.resumedBy = next.workflowId;
+    }
     if (status === 'completed' || status === 'failed') {
       try {
         view.result = await this.options.client.workflow.getHandle(runId).result();
@@ -155,6 +169,61 @@ export class RunService {
       }
     }
     return view;
+  }
+
+  private async find(runId: string): Promise<WorkflowExecutionDescription | undefined> {
+    try {
+      return await this.describe(runId);
+    } catch (error) {
+      if (error instanceof RunNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Asks the run to stop: the workflow cancels its model step or tools (they
+   * stop within a heartbeat), keeps the partial text and ends `cancelled`.
+   * Cancelling a run that already ended cancelled is a no-op.
+   */
+  async cancel(runId: string): Promise<{ id: string; status: RunStatus }> {
+    const status = statusOf(await this.describe(runId));
+    if (status === 'completed' || status === 'failed') throw new RunConflictError(`run ${runId} already ended ${status}; there is nothing to cancel`);
+    if (status !== 'cancelled') await this.options.client.workflow.getHandle(runId).cancel();
+    return { id: runId, status };
+  }
+
+  /**
+   * Carries on a run that failed, was cancelled or terminated, as a new run
+   * seeded with its transcript and interrupted partial message. Resuming a run
+   * that was already resumed follows the chain to its newest run: that one is
+   * answered while it runs or once it completed, resumed when it ended too.
+   */
+  async resume(runId: string): Promise<{ id: string }> {
+    let current = await this.describe(runId);
+    for (let next = await this.find(resumedRunId(current.workflowId)); next; next = await this.find(resumedRunId(current.workflowId))) {
+      current = next;
+    }
+    const status = statusOf(current);
+    if (status !== 'failed' && status !== 'cancelled') {
+      if (current.workflowId !== runId) return { id: current.workflowId };
+      throw new RunConflictError(`run ${runId} is ${status}; only failed, cancelled or terminated runs can be resumed`);
+    }
+    const progress = await this.options.client.workflow.getHandle(current.workflowId).query(progressQuery);
+    const input = resumeInput(current.workflowId, progress);
+    const id = resumedRunId(current.workflowId);
+    try {
+      await this.options.client.workflow.start('agentRun', {
+        workflowId: id,
+        taskQueue: this.options.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        memo: { ...current.memo, model: input.model, resumedFrom: current.workflowId },
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    return { id };
   }
 
   /** The transcript so far, from the workflow (used for snapshots). */

@@ -11,6 +11,7 @@ import type { ApiKeys } from './api-keys.js';
 import { createAuth } from './auth.js';
 import type { EnqueueLimits } from './enqueue-limits.js';
 import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
+import { mountRunControlRoutes } from './run-control-routes.js';
 import { mountViewerPages } from './viewer/viewer-routes.js';
 import type { ViewerTokens } from './viewer-token.js';
 
@@ -128,8 +129,7 @@ export function createApiApp(deps: ApiDependencies) {
     });
   });
 
-  // Cancel and resume routes (src/server/run-control-routes.ts) are mounted here.
-
+  mountRunControlRoutes(app, deps, { requireKey, runId: runIdParam });
   mountViewerPages(app);
   return app;
 }

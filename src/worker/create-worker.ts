@@ -11,6 +11,12 @@ export interface RunstreamWorkerOptions extends ActivityDependencies {
   stickyQueueScheduleToStartTimeout?: WorkerOptions['stickyQueueScheduleToStartTimeout'];
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   identity?: string;
+  /**
+   * Longest wait between two heartbeats reaching the server. Activities learn
+   * of a cancel only from a heartbeat's answer, so this bounds how long a
+   * cancelled stream or tool keeps going (default 500 ms).
+   */
+  maxHeartbeatThrottleInterval?: WorkerOptions['maxHeartbeatThrottleInterval'];
 }
 
 let runtimeInstalled = false;
@@ -28,7 +34,8 @@ function installQuietRuntime(): void {
 export async function createRunstreamWorker(options: RunstreamWorkerOptions): Promise<Worker> {
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
-  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, ...deps } = options;
+  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, ...deps } =
+    options;
   return Worker.create({
     connection,
     namespace: temporal.namespace,
@@ -37,6 +44,7 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
     activities: createActivities(deps),
     ...(stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout }),
     shutdownGraceTime: shutdownGraceTime ?? '5 seconds',
+    maxHeartbeatThrottleInterval: maxHeartbeatThrottleInterval ?? '500 milliseconds',
     ...(identity ? { identity } : {}),
   });
 }

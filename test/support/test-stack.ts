@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { createClient } from '../../src/client/index.js';
 import { readEnv, type Env } from '../../src/config.js';
-import type { Script } from '../../src/demo/script.js';
+import type { ScriptInput } from '../../src/demo/script.js';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
 import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/processes/worker-process.js';
 
@@ -35,7 +35,7 @@ export function testEnv(name: string, overrides: Record<string, string> = {}): S
 }
 
 /** Registers a script on the local LLM server under a fresh model name; returns that name. */
-export async function registerScript(script: Omit<Script, 'failures'> & Partial<Pick<Script, 'failures'>>, name = `script-${randomBytes(6).toString('hex')}`): Promise<string> {
+export async function registerScript(script: ScriptInput, name = `script-${randomBytes(6).toString('hex')}`): Promise<string> {
   const response = await fetch(`${inject('llmUrl')}/__scripts/${name}`, { method: 'PUT', body: JSON.stringify(script) });
   if (!response.ok) throw new Error(`registering script failed: ${await response.text()}`);
   return name;

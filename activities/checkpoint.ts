@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { reasoningBlockSchema, toolCallSchema, type AssistantMessage } from '../src/messages.js';
+import type { StepAccumulator } from './step-accumulator.js';
+
+/**
+ * A model step's partial message as heartbeat details (DESIGN invariant 3).
+ * Heartbeat details are server state of the pending activity, not history, so
+ * they may change every second without growing the run's history. The same
+ * shape goes into history when a step ends without completing (failure or
+ * cancellation details, `last_heartbeat_details`), for run-level resume.
+ */
+export const stepCheckpointSchema = z.object({
+  version: z.literal(1),
+  /** UTF-16 length of the step's text when the checkpoint was taken. */
+  textLength: z.number().int().nonnegative(),
+  /** The text itself; left out past the size bound (the run's log holds it up to `loggedLength`). */
+  text: z.string().optional(),
+  /** Characters of the text whose deltas are known to be in the run's log, contiguously from 0. */
+  loggedLength: z.number().int().nonnegative(),
+  /** Log id of the last event this attempt appended when the checkpoint was taken. */
+  lastLogId: z.string().optional(),
+  reasoning: z.array(reasoningBlockSchema).optional(),
+  /** Only complete tool calls (arguments fully received) are ever checkpointed. */
+  toolCalls: z.array(toolCallSchema).optional(),
+  /** Reasoning was open or too large to keep: a continuation cannot be exact, regenerate. */
+  reasoningIncomplete: z.boolean().optional(),
+});
+export type StepCheckpoint = z.infer<typeof stepCheckpointSchema>;
+
+export interface CheckpointSettings {
+  /** Longest time between two checkpoints while the step produces output. */
+  intervalMs: number;
+  /** New characters (text, reasoning, tool arguments) that force a checkpoint sooner. */
+  intervalChars: number;
+  /** Past this many characters of text, checkpoints carry offsets only and resume reads the log. */
+  maxTextChars: number;
+  /** Past this many characters of reasoning, reasoning is left out and resume regenerates. */
+  maxReasoningChars: number;
+}
+
+export const defaultCheckpointSettings: CheckpointSettings = {
+  intervalMs: 1_000,
+  intervalChars: 2_048,
+  maxTextChars: 128 * 1024,
+  maxReasoningChars: 64 * 1024,
+};
+
+/** Reads a previous attempt's checkpoint; anything unrecognised means "none" (regenerate). */
+export function readCheckpoint(details: unknown): StepCheckpoint | undefined {
+  const parsed = stepCheckpointSchema.safeParse(details);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export function takeCheckpoint(
+  accumulated: StepAccumulator,
+  logged: { loggedLength: number; lastLogId: string | undefined },
+  settings: CheckpointSettings,
+): StepCheckpoint {
+  const reasoningChars = accumulated.reasoning.reduce((sum, block) => sum + block.text.length, 0);
+  const keepReasoning = reasoningChars <= settings.maxReasoningChars;
+  return {
+    version: 1,
+    textLength: accumulated.text.length,
+    ...(accumulated.text.length <= settings.maxTextChars ? { text: accumulated.text } : {}),
+    loggedLength: Math.min(logged.loggedLength, accumulated.text.length),
+    ...(logged.lastLogId === undefined ? {} : { lastLogId: logged.lastLogId }),
+    ...(keepReasoning && accumulated.reasoning.length ? { reasoning: accumulated.reasoning.map((block) => ({ ...block })) } : {}),
+    ...(accumulated.toolCalls.length ? { toolCalls: [...accumulated.toolCalls] } : {}),
+    ...(!keepReasoning || accumulated.hasOpenReasoning ? { reasoningIncomplete: true } : {}),
+  };
+}
+
+/** The interrupted assistant message a checkpoint stands for (text only when it holds the text). */
+export function interruptedMessage(checkpoint: StepCheckpoint): AssistantMessage {
+  return {
+    role: 'assistant',
+    content: checkpoint.text ?? '',
+    ...(checkpoint.reasoning?.length ? { reasoning: checkpoint.reasoning } : {}),
+    interrupted: true,
+  };
+}
+
+/**
+ * Which part of the step's text is in the run's log: the longest prefix whose
+ * deltas were all appended. A delta shed during an outage stops the prefix,
+ * so a resume never rolls viewers back to text they were not shown.
+ */
+export class LoggedText {
+  private readonly pending: { seq: number; end: number }[] = [];
+  private length = 0;
+  private blocked = false;
+
+  constructor(start = 0) {
+    this.length = start;
+  }
+
+  /** A text delta ending at `end` characters was published as sequence number `seq`. */
+  published(seq: number, end: number): void {
+    this.pending.push({ seq, end });
+  }
+
+  /** Advances over the deltas the publisher reports appended (`appendedSeq`), stopping at a shed one. */
+  update(appendedSeq: number, firstDroppedSeq: number | undefined): number {
+    while (!this.blocked && this.pending.length > 0) {
+      const head = this.pending[0]!;
+      if (firstDroppedSeq !== undefined && head.seq >= firstDroppedSeq) {
+        this.blocked = true;
+        break;
+      }
+      if (head.seq > appendedSeq) break;
+      this.length = head.end;
+      this.pending.shift();
+    }
+    return this.length;
+  }
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ServedRequest } from '../../src/demo/llm-server.js';
+import type { RunEvent } from '../../src/events.js';
+import type { RunResult } from '../../src/messages.js';
+import type { AgentRunInput } from '../../workflows/run-input.js';
+import { rebuildStepTexts } from '../support/transcript-replay.js';
+import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+
+const text = Array.from({ length: 120 }, (_, index) => `naïve${index}`).join(' ');
+
+/** A step whose stream the provider cuts mid-way: the retried attempt carries on from the checkpoint. */
+async function cutRun(stack: TestStack): Promise<{ events: RunEvent[]; result: RunResult; requests: ServedRequest[] }> {
+  const model = await registerScript({ turns: [{ text, chunkSize: 4, delayMs: 10 }], failures: [{ status: 500, message: 'cut', cutAfterChunks: 60 }] });
+  const runId = `run_${randomBytes(13).toString('hex')}`;
+  const input: AgentRunInput = { model: `openai:${model}`, messages: [{ role: 'user', content: 'go' }], tools: [], maxSteps: 2, durability: { retryInitialIntervalMs: 100 } };
+  const events: RunEvent[] = [];
+  const viewer = (async () => {
+    for await (const { event } of stack.client.subscribe(runId)) events.push(event);
+  })();
+  const handle = await stack.temporal.workflow.start('agentRun', { workflowId: runId, taskQueue: stack.env.RUNSTREAM_TASK_QUEUE, args: [input] });
+  const result = (await handle.result()) as RunResult;
+  await viewer;
+  const all = (await (await fetch(`${inject('llmUrl')}/__requests`)).json()) as ServedRequest[];
+  return { events, result, requests: all.filter((request) => request.model === model) };
+}
+
+/** Text deltas after the last `step.resumed` must continue exactly where the previous one ended. */
+function deltasAfterResume(events: RunEvent[]): { offset: number; text: string }[] {
+  const index = events.findLastIndex((event) => event.type === 'step.resumed');
+  return events.slice(index + 1).flatMap((event) => (event.type === 'text.delta' ? [{ offset: event.offset, text: event.text }] : []));
+}
+
+describe('a step cut mid-stream resumes from its checkpoint', () => {
+  let prefill: TestStack;
+  let regenerate: TestStack;
+  beforeAll(async () => {
+    // Small checkpoints, so the cut lands well after the first one.
+    prefill = await startTestStack('crash-prefill', { env: { OPENAI_CONTINUE_FINAL_MESSAGE: 'true' }, worker: { checkpoint: { intervalChars: 16 } } });
+    regenerate = await startTestStack('crash-regenerate', { worker: { checkpoint: { intervalChars: 16 } } });
+  });
+  afterAll(async () => {
+    await prefill?.stop();
+    await regenerate?.stop();
+  });
+
+  it('continues by prefill: rolls back to the checkpoint, then neither repeats nor skips a character', async () => {
+    const { events, result, requests } = await cutRun(prefill);
+    expect(result.output).toBe(text);
+    const resumed = events.find((event) => event.type === 'step.resumed');
+    expect(resumed).toMatchObject({ attempt: 2 });
+    const offset = resumed?.type === 'step.resumed' ? resumed.offset : 0;
+    expect(offset).toBeGreaterThan(0);
+    // The second request continued the checkpointed text (assistant prefill).
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.prefill.length).toBeGreaterThanOrEqual(offset);
+    expect(text.startsWith(requests[1]!.prefill)).toBe(true);
+    const deltas = deltasAfterResume(events);
+    expect(deltas[0]!.offset).toBe(offset);
+    deltas.forEach((delta, index) => {
+      if (index > 0) expect(delta.offset).toBe(deltas[index - 1]!.offset + deltas[index - 1]!.text.length);
+    });
+    expect(rebuildStepTexts(events).get(1)).toBe(text);
+  });
+
+  it('regenerates when the model cannot continue a partial message: viewers roll back to 0', async () => {
+    const { events, result, requests } = await cutRun(regenerate);
+    expect(result.output).toBe(text);
+    expect(events.find((event) => event.type === 'step.resumed')).toMatchObject({ attempt: 2, offset: 0 });
+    expect(requests.map((request) => request.prefill)).toEqual(['', '']);
+    expect(deltasAfterResume(events)[0]?.offset).toBe(0);
+    expect(rebuildStepTexts(events).get(1)).toBe(text);
+  });
+});
