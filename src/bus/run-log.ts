@@ -128,17 +128,33 @@ export class RunLog {
    * that belong before the gap marker (the caller then needs a snapshot).
    */
   async covers(runId: string, afterId: string | undefined): Promise<boolean> {
+    return (await this.coverage(runId, afterId)) === 'covered';
+  }
+
+  /**
+   * Whether the log holds every entry after `afterId`: `missing` when there is
+   * no log (not begun, or expired), `gap` when trimming, deletion or a
+   * publisher that gave up events (the gap marker) removed some of them.
+   * XTRIM does not move `max-deleted-entry-id` (Redis 7.0), so removal is seen
+   * by comparing `entries-added` with `length`: once entries were removed, only
+   * an id at or past the first entry still held (and past any XDEL) is covered.
+   */
+  async coverage(runId: string, afterId: string | undefined): Promise<'covered' | 'gap' | 'missing'> {
+    const [gap, info] = await Promise.all([
+      this.redis.get(this.gapKey(runId)),
+      this.redis.call('XINFO', 'STREAM', this.logKey(runId)).catch(() => undefined) as Promise<unknown[] | undefined>,
+    ]);
+    if (!info) return 'missing';
     // A publisher gave up events at or before the gap marker: whoever read only up to it may have missed them.
-    const gap = await this.redis.get(this.gapKey(runId));
-    if (gap !== null && (afterId === undefined || compareStreamIds(afterId, gap) <= 0)) return false;
-    const info = (await this.redis.call('XINFO', 'STREAM', this.logKey(runId)).catch(() => undefined)) as unknown[] | undefined;
-    if (!info) return false;
+    if (gap !== null && (afterId === undefined || compareStreamIds(afterId, gap) <= 0)) return 'gap';
     const fields = new Map<string, unknown>();
     for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
+    if (Number(fields.get('entries-added')) === Number(fields.get('length'))) return 'covered';
+    if (afterId === undefined) return 'gap';
     const maxDeleted = String(fields.get('max-deleted-entry-id') ?? '0-0');
-    if (maxDeleted === '0-0') return true;
-    if (afterId === undefined) return false;
-    return compareStreamIds(afterId, maxDeleted) >= 0;
+    const firstEntry = fields.get('first-entry');
+    const firstId = Array.isArray(firstEntry) ? String(firstEntry[0]) : String(fields.get('last-generated-id') ?? '0-0');
+    return compareStreamIds(afterId, maxDeleted) >= 0 && compareStreamIds(afterId, firstId) >= 0 ? 'covered' : 'gap';
   }
 
   async exists(runId: string): Promise<boolean> {

@@ -28,7 +28,7 @@ export async function startingPoint(log: RunLog, runs: RunService, runId: string
   const status = statusOf(await runs.describe(runId)); // 404 for an unknown run, before the stream opens
   const closed = terminal.includes(status);
   const last = await lastLogEntry(log, runId);
-  const coverage = await logCoverage(log, runId, after);
+  const coverage = await log.coverage(runId, after);
   if (coverage === 'covered') return { after, ended: false, closed };
   // A log that does not exist yet belongs to a run no worker has begun: it will appear.
   if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed };
@@ -45,25 +45,6 @@ export async function buildSnapshot(runs: RunService, runId: string, id: string,
   const snapshotId = after !== undefined && compareStreamIds(id, after) <= 0 ? nextId(after) : id;
   const event: RunEventOf<'snapshot'> = { type: 'snapshot', runId, at: new Date().toISOString(), status, messages };
   return { id: snapshotId, event, json: JSON.stringify(event) };
-}
-
-/**
- * Whether the log still holds every entry after `afterId`. XTRIM does not
- * move `max-deleted-entry-id` (Redis 7.0), so trimming is seen by comparing
- * `entries-added` with `length`: once entries were removed, only an id at or
- * past the first entry still held (and past any XDEL) is safely covered.
- */
-async function logCoverage(log: RunLog, runId: string, afterId: string | undefined): Promise<'covered' | 'gap' | 'missing'> {
-  const info = (await log.redis.call('XINFO', 'STREAM', log.logKey(runId)).catch(() => undefined)) as unknown[] | undefined;
-  if (!info) return 'missing';
-  const fields = new Map<string, unknown>();
-  for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
-  if (Number(fields.get('entries-added')) === Number(fields.get('length'))) return 'covered';
-  if (afterId === undefined) return 'gap';
-  const maxDeleted = String(fields.get('max-deleted-entry-id') ?? '0-0');
-  const firstEntry = fields.get('first-entry');
-  const firstId = Array.isArray(firstEntry) ? String(firstEntry[0]) : String(fields.get('last-generated-id') ?? '0-0');
-  return compareStreamIds(afterId, maxDeleted) >= 0 && compareStreamIds(afterId, firstId) >= 0 ? 'covered' : 'gap';
 }
 
 export async function lastLogEntry(log: RunLog, runId: string): Promise<{ id: string; terminal: boolean } | undefined> {
