@@ -1,14 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { Redis } from 'ioredis';
-import { startLlmServer } from '../../src/demo/llm-server.js';
-import { startRedisServer, startTemporalDevServer } from '../../src/services/local-services.js';
-import { ensureBinaries } from '../../src/services/setup.js';
-import { workflowsPath } from '../../src/temporal.js';
+import { startSuiteServers } from '../support/suite-servers.js';
 import { formatReport, runChaos } from './chaos-harness.js';
 
 /**
@@ -20,17 +13,8 @@ const { values } = parseArgs({ options: { kills: { type: 'string', default: '100
 const kills = Number(values.kills);
 if (!Number.isInteger(kills) || kills < 1) throw new Error('--kills must be a positive integer');
 
-const binaries = ensureBinaries({ temporal: true, redis: true });
-const scratch = mkdtempSync(join(tmpdir(), 'runstream-chaos-'));
-const logDir = join(scratch, 'logs');
-const [temporal, redis, llm, bundle] = await Promise.all([
-  startTemporalDevServer({ logDir, cli: binaries.temporal as string }),
-  startRedisServer({ logDir, binary: binaries.redis as string }),
-  startLlmServer(),
-  bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } }),
-]);
-const bundlePath = join(scratch, 'workflow-bundle.js');
-writeFileSync(bundlePath, bundle.code);
+const servers = await startSuiteServers('chaos');
+const { temporal, redis, llm } = servers;
 const connection = await Connection.connect({ address: temporal.address });
 const commands = new Redis(redis.address);
 const subscriber = new Redis(redis.address);
@@ -52,7 +36,7 @@ try {
       OPENAI_BASE_URL: llm.openaiBaseURL,
       OPENAI_CONTINUE_FINAL_MESSAGE: 'true',
       RUNSTREAM_DEMO_URL: llm.url,
-      CHAOS_WORKFLOW_BUNDLE: bundlePath,
+      CHAOS_WORKFLOW_BUNDLE: servers.workflowBundlePath,
     },
     ...(values.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
   });
@@ -64,7 +48,9 @@ try {
   commands.disconnect();
   subscriber.disconnect();
   await connection.close();
-  await llm.close();
-  if (!process.env.CHAOS_KEEP_SERVERS) await Promise.all([temporal.stop(), redis.stop()]);
-  else process.stderr.write(`servers kept: temporal ${temporal.address}, redis ${redis.address}; logs in ${logDir}\n`);
+  if (!process.env.CHAOS_KEEP_SERVERS) await servers.stop();
+  else {
+    await llm.close();
+    process.stderr.write(`servers kept: temporal ${temporal.address}, redis ${redis.address}\n`);
+  }
 }
