@@ -18,21 +18,25 @@ export type TypedRunRequest<Schema extends z.ZodType> = Omit<CreateRunRequest, '
 
 export type TypedRunResult<Schema extends z.ZodType> = RunResult & { structuredOutput: z.output<Schema> };
 
+// Every zod 4 schema carries `_zod`; checked by shape too, so a schema from the caller's own copy of zod counts.
+const isZodSchema = (value: unknown): value is z.ZodType =>
+  value instanceof z.ZodType || (typeof value === 'object' && value !== null && '_zod' in value && typeof (value as { parse?: unknown }).parse === 'function');
+
 /** Whether a request's `output` is a zod schema (or carries one) rather than plain JSON Schema. */
 export function hasZodOutput(request: { output?: unknown }): request is TypedRunRequest<z.ZodType> {
   const output = request.output;
-  return output instanceof z.ZodType || (typeof output === 'object' && output !== null && (output as { schema?: unknown }).schema instanceof z.ZodType);
+  return isZodSchema(output) || (typeof output === 'object' && output !== null && isZodSchema((output as { schema?: unknown }).schema));
 }
 
 export function zodSchemaOf<Schema extends z.ZodType>(output: TypedOutput<Schema>): Schema {
-  return output instanceof z.ZodType ? output : output.schema;
+  return isZodSchema(output) ? (output as Schema) : (output as { schema: Schema }).schema;
 }
 
 /** The request as the API takes it: the zod schema converted to JSON Schema (without `$schema`, which providers need not see). */
 export function toWireRequest<Schema extends z.ZodType>(request: TypedRunRequest<Schema>): CreateRunRequest {
   const { output, ...rest } = request;
   const { $schema: _dialect, ...schema } = z.toJSONSchema(zodSchemaOf(output), { io: 'input' }) as Record<string, unknown>;
-  const extra = output instanceof z.ZodType ? {} : (({ schema: _zod, ...options }) => options)(output);
+  const extra = isZodSchema(output) ? {} : (({ schema: _zod, ...options }) => options)(output as Exclude<TypedOutput<Schema>, Schema>);
   return { ...rest, output: { ...extra, schema } };
 }
 
