@@ -4,7 +4,9 @@ import type { RunEventInput } from '../src/events.js';
 import type { Message, StepOutput } from '../src/messages.js';
 import { emptyUsage } from '../src/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
-import type { StreamTimeouts } from '../src/providers/language-model.js';
+import type { ResponseFormat, StreamTimeouts } from '../src/providers/language-model.js';
+import { defaultOutputName, type OutputSpec } from '../src/structured/output-spec.js';
+import { validateStructuredOutput } from '../src/structured/validate-output.js';
 import { toolSpec } from '../src/tools/tool.js';
 import { toActivityFailure } from './activity-failure.js';
 import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
@@ -24,6 +26,8 @@ export interface ModelStepInput {
   timeouts?: Partial<StreamTimeouts>;
   /** Run-level resume: the interrupted partial message of the run this one carries on. */
   resumeFrom?: StepCheckpoint;
+  /** Structured output: sent to the provider, and a final answer is validated against it here (zod stays out of workflows). */
+  output?: OutputSpec;
 }
 
 /** Maps one neutral model event onto the run event viewers see (undefined: nothing to show). */
@@ -50,6 +54,14 @@ const outputChars = (event: ModelEvent): number =>
   event.type === 'text-delta' || event.type === 'reasoning-delta' ? event.text.length : event.type === 'tool-call-delta' ? event.argumentsDelta.length : 0;
 
 const isReasoning = (event: ModelEvent) => event.type === 'reasoning-start' || event.type === 'reasoning-delta' || event.type === 'reasoning-end';
+
+const responseFormatOf = (output: OutputSpec): ResponseFormat => ({
+  type: 'json_schema',
+  name: output.name ?? defaultOutputName,
+  ...(output.description === undefined ? {} : { description: output.description }),
+  schema: output.schema,
+  strict: output.strict ?? false,
+});
 
 export function createModelStep(deps: ActivityDependencies) {
   const settings = { ...defaultCheckpointSettings, ...deps.checkpoint };
@@ -107,6 +119,7 @@ export function createModelStep(deps: ActivityDependencies) {
           tools,
           timeouts: { ...deps.timeouts, ...input.timeouts },
           ...(continuing ? { prefill: accumulated.text } : {}),
+          ...(input.output ? { responseFormat: responseFormatOf(input.output) } : {}),
         },
         { signal: context.cancellationSignal },
       );
@@ -136,6 +149,10 @@ export function createModelStep(deps: ActivityDependencies) {
         finishReason: accumulated.finishReason,
         ...(accumulated.rawFinishReason === undefined ? {} : { rawFinishReason: accumulated.rawFinishReason }),
       };
+      // Only a final answer must match: a step that calls tools is not the answer yet.
+      if (input.output && accumulated.toolCalls.length === 0) {
+        output.structured = validateStructuredOutput(accumulated.text, input.output, output.finishReason);
+      }
       publisher.publish({
         type: 'step.finished',
         step,

@@ -78,7 +78,12 @@ export interface StepOutput {
   usage: Usage;
   finishReason: FinishReason;
   rawFinishReason?: string;
+  /** Set on a final answer (no tool calls) of a run that asked for structured output: what its validation found. */
+  structured?: StructuredOutcome;
 }
+
+/** A final answer checked against the run's output schema; plain JSON, as it is part of a step's result in history. */
+export type StructuredOutcome = { valid: true; value: unknown } | { valid: false; message: string };
 
 export const runResultSchema = z.object({
   output: z.string(),

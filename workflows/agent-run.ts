@@ -14,6 +14,7 @@ import type { FinishReason, Message, RunResult, StepOutput, ToolMessage, Usage }
 import { progressQuery, type RunPhase } from './definitions.js';
 import type { AgentRunInput, DurabilitySettings } from './run-input.js';
 import { describeFailure, interruptedPartial } from './step-failure.js';
+import { structuredOutputOf } from './structured-output.js';
 import { addUsage } from './usage.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -66,6 +67,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
   let usage: Usage = input.carried?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   let finishReason: FinishReason = input.carried?.lastFinishReason ?? 'other';
   let phase: RunPhase = 'running';
+  let lastOutput: StepOutput | undefined;
   let resumeFrom: StepCheckpoint | undefined = input.carried ? undefined : input.resumed?.partial;
   const { messages: _initial, carried: _carried, resumed: _resumed, ...settings } = input;
   setHandler(progressQuery, () => ({ phase, step: steps, messages, settings }));
@@ -90,6 +92,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           tools: input.tools,
           ...(input.timeouts ? { timeouts: input.timeouts } : {}),
           ...(resumeFrom ? { resumeFrom } : {}),
+          ...(input.output ? { output: input.output } : {}),
         });
       } catch (error) {
         const partial = interruptedPartial(error);
@@ -97,6 +100,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
         throw error;
       }
       resumeFrom = undefined;
+      lastOutput = output;
       messages.push(output.message);
       usage = addUsage(usage, output.usage);
       finishReason = output.finishReason;
@@ -117,6 +121,8 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
 
     const lastAssistant = messages.findLast((message) => message.role === 'assistant');
     const result: RunResult = { output: lastAssistant?.content ?? '', messages, usage, steps, finishReason };
+    // Only runs that asked for structured output take this path: recorded histories without `output` replay unchanged.
+    if (input.output) result.structuredOutput = structuredOutputOf(lastOutput, input.maxSteps);
     await publishRunEvent({ runId, event: { type: 'run.completed', result } });
     phase = 'completed';
     return result;

@@ -1,6 +1,7 @@
 import type { StepCheckpoint } from '../activities/checkpoint.js';
 import type { FinishReason, Message, Usage } from '../src/messages.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
+import type { OutputSpec } from '../src/structured/output-spec.js';
 
 /** How quickly a dead worker is noticed and how often a step is retried; tests shorten them. */
 export interface DurabilitySettings {
@@ -25,6 +26,8 @@ export interface AgentRunInput {
   tools: string[];
   maxSteps: number;
   timeouts?: Partial<StreamTimeouts>;
+  /** Structured output: the final answer is validated against this schema and becomes `result.structuredOutput`. */
+  output?: OutputSpec;
   durability?: DurabilitySettings;
   /** Set when a run continues as new: what earlier runs of this workflow already did. */
   carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason };

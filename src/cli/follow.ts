@@ -9,14 +9,16 @@ export const exitCodeFor: Record<FinalStatus, number> = { completed: 0, failed: 
 export async function followRunInTerminal(
   client: ReturnType<typeof createClient>,
   runId: string,
-  options: { after?: string; signal?: AbortSignal } = {},
+  options: { after?: string; signal?: AbortSignal; structuredOutput?: boolean } = {},
 ): Promise<FinalStatus> {
+  // With structured output, stdout carries only the final JSON (for pipes and files); the streamed text goes to stderr.
   const renderer = new RunRenderer({
-    stdout: (text) => process.stdout.write(text),
+    stdout: (text) => (options.structuredOutput ? process.stderr : process.stdout).write(text),
     stderr: (text) => process.stderr.write(text),
     interactive: Boolean(process.stderr.isTTY),
   });
   let status: FinalStatus = 'unknown';
+  let structured: { value: unknown } | undefined;
   try {
     for await (const { event } of client.subscribe(runId, {
       ...(options.after ? { after: options.after } : {}),
@@ -26,13 +28,21 @@ export async function followRunInTerminal(
       },
     })) {
       renderer.handle(event);
-      if (event.type === 'run.completed') status = 'completed';
+      if (event.type === 'run.completed') {
+        status = 'completed';
+        structured = { value: event.result.structuredOutput };
+      }
       if (event.type === 'run.failed') status = 'failed';
       if (event.type === 'run.cancelled') status = 'cancelled';
       if (event.type === 'snapshot' && ['completed', 'failed', 'cancelled'].includes(event.status)) status = event.status as FinalStatus;
     }
   } finally {
     renderer.stopSpinner();
+  }
+  if (options.structuredOutput && status === 'completed') {
+    // A final snapshot (the log expired) has no result: the run itself has it.
+    structured ??= { value: (await client.get(runId)).result?.structuredOutput };
+    process.stdout.write(`${JSON.stringify(structured.value ?? null, null, 2)}\n`);
   }
   return status;
 }

@@ -10,6 +10,7 @@ import { isStreamId } from '../bus/stream-id.js';
 import { CliError } from './cli-error.js';
 import { clientConfig } from './client-config.js';
 import { exitCodeFor, followRunInTerminal } from './follow.js';
+import { readOutputSchemaFile } from './output-schema-file.js';
 
 const usage = `runstream — durable, streaming AI-agent runs
 
@@ -18,7 +19,9 @@ const usage = `runstream — durable, streaming AI-agent runs
   runstream api [--port N] [--host H] [--insecure]
                                                the HTTP API and the viewer page (--insecure: no
                                                API key, bound to 127.0.0.1 only)
-  runstream run "<prompt>" [--model M] [--tools a,b] [--max-steps N] [--follow]
+  runstream run "<prompt>" [--model M] [--tools a,b] [--max-steps N] [--output-schema file.json] [--follow]
+                                               (--output-schema: the answer must be JSON fitting this
+                                               JSON Schema; with --follow, stdout gets only that JSON)
   runstream watch <runId> [--after <eventId>]  follow a run's events live
   runstream cancel <runId>                     cancel a run; its partial text is kept
   runstream resume <runId>                     continue a failed or terminated run
@@ -102,9 +105,11 @@ async function main(argv: string[]): Promise<number> {
           'max-steps': { type: 'string' },
           instructions: { type: 'string' },
           follow: { type: 'boolean', short: 'f' },
+          'output-schema': { type: 'string' },
         },
       });
       const prompt = positional(positionals, 'prompt');
+      const outputSchema = values['output-schema'] === undefined ? undefined : readOutputSchemaFile(values['output-schema']);
       if (values.model !== undefined) {
         const parsed = parseModelName(values.model);
         if (!parsed.ok) throw new CliError(`--model: ${parsed.message}`);
@@ -118,13 +123,14 @@ async function main(argv: string[]): Promise<number> {
         ...(values.tools !== undefined ? { tools: values.tools.split(',').map((tool) => tool.trim()).filter(Boolean) } : {}),
         ...(maxSteps === undefined ? {} : { maxSteps }),
         ...(values.instructions ? { instructions: values.instructions } : {}),
+        ...(outputSchema ? { output: { schema: outputSchema } } : {}),
       });
       if (!values.follow) {
         process.stdout.write(`${run.id}\n`);
         process.stderr.write(`follow it with: runstream watch ${run.id}\n`);
         return 0;
       }
-      return exitCodeFor[await followRunInTerminal(client, run.id)];
+      return exitCodeFor[await followRunInTerminal(client, run.id, outputSchema ? { structuredOutput: true } : {})];
     }
     case 'watch': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { after: { type: 'string' } } });

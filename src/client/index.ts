@@ -8,9 +8,12 @@ import type { RunSummary, RunView } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
 import { isFinal } from './final-event.js';
 import { createRunStream, type RunStream } from './run-stream.js';
+import { hasZodOutput, parseTypedResult, toWireRequest, zodSchemaOf, type TypedRunRequest, type TypedRunResult } from './typed-output.js';
 
 export { RunstreamApiError } from './api-client-error.js';
 export type { RunStream } from './run-stream.js';
+export type { TypedOutput, TypedRunRequest, TypedRunResult } from './typed-output.js';
+export { parseTypedResult } from './typed-output.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
 export type { RunSummary, RunView } from '../runs/run-service.js';
 export type { RunResult } from '../messages.js';
@@ -155,13 +158,29 @@ export function createClient(options: ClientOptions) {
    * Enqueue and follow in one call, in the manner of the agent SDKs' stream():
    * `events` and `result` from one subscription, usable together or alone.
    */
-  function stream(request: CreateRunRequest, streamOptions: { signal?: AbortSignal } = {}): RunStream<EnqueuedRun> {
-    const run = call<EnqueuedRun>('POST', '/v1/runs', request);
-    return createRunStream(run, (runId) => subscribe(runId, streamOptions), outcome);
+  function stream<Schema extends z.ZodType>(
+    request: TypedRunRequest<Schema>,
+    streamOptions?: { signal?: AbortSignal },
+  ): RunStream<EnqueuedRun, TypedRunResult<Schema>>;
+  function stream(request: CreateRunRequest, streamOptions?: { signal?: AbortSignal }): RunStream<EnqueuedRun>;
+  function stream(request: CreateRunRequest | TypedRunRequest<z.ZodType>, streamOptions: { signal?: AbortSignal } = {}): RunStream<EnqueuedRun> {
+    const run = call<EnqueuedRun>('POST', '/v1/runs', hasZodOutput(request) ? toWireRequest(request) : request);
+    const plain = createRunStream(run, (runId) => subscribe(runId, streamOptions), outcome);
+    if (!hasZodOutput(request)) return plain;
+    // With a zod schema, the result's structuredOutput is parsed by it: typed, with its transforms applied.
+    const schema = zodSchemaOf(request.output);
+    const result = plain.result.then((value) => parseTypedResult(value, schema));
+    result.catch(() => undefined);
+    return { ...plain, result };
+  }
+
+  /** Enqueue a run; `output` may be plain JSON Schema or a zod schema (converted with z.toJSONSchema). */
+  function enqueue(request: CreateRunRequest | TypedRunRequest<z.ZodType>): Promise<EnqueuedRun> {
+    return call<EnqueuedRun>('POST', '/v1/runs', hasZodOutput(request) ? toWireRequest(request) : request);
   }
 
   return {
-    enqueue: (request: CreateRunRequest) => call<EnqueuedRun>('POST', '/v1/runs', request),
+    enqueue,
     get: (runId: string) => call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`),
     cancel: (runId: string) => call<unknown>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`),
     resume: (runId: string) => call<{ id: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`),

@@ -3,13 +3,13 @@ import type { RunResult } from '../messages.js';
 import { isFinal } from './final-event.js';
 
 /** What `client.stream()` returns, in the manner of the agent SDKs' stream() results. */
-export interface RunStream<Run = { id: string }> {
+export interface RunStream<Run = { id: string }, Result extends RunResult = RunResult> {
   /** The enqueued run (id, viewer token). */
   run: Promise<Run>;
   /** Every event of the run once, in order; ends after the final one. */
   events: AsyncIterable<LoggedEvent>;
   /** The run's result; rejects with RunFailedError when it failed or was cancelled. */
-  result: Promise<RunResult>;
+  result: Promise<Result>;
 }
 
 /**

@@ -73,6 +73,9 @@ function readAnthropicConversation(request: AnthropicRequest): WireConversation 
     turnIndex: after.filter((message) => message.role === 'assistant').length,
     prefill,
     inputCharacters: messages.reduce((sum, message) => sum + textOf(message.content).length, 0),
+    ...(request.system === undefined
+      ? {}
+      : { system: typeof request.system === 'string' ? request.system : request.system.map((part) => part.text).join('\n\n') }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { chunkText, type ScriptedTurn } from './script.js';
-import { estimateUsage, issueMessage, type EncodeOptions, type WireChunk, type WireConversation, type WireProtocol } from './wire-protocol.js';
+import { estimateUsage, issueMessage, jsonSchemaFormatSchema, type EncodeOptions, type WireChunk, type WireConversation, type WireProtocol } from './wire-protocol.js';
 
 /** The OpenAI Chat Completions side of the local LLM server: request → conversation, turn → SSE chunks. */
 
@@ -16,6 +16,13 @@ const requestSchema = z.object({
   ),
   tools: z.array(z.object({ function: z.object({ name: z.string() }) })).optional(),
   continue_final_message: z.boolean().optional(),
+  response_format: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json_object') }),
+      z.object({ type: z.literal('json_schema'), json_schema: jsonSchemaFormatSchema }),
+    ])
+    .optional(),
 });
 export type ChatRequest = z.infer<typeof requestSchema>;
 
@@ -42,10 +49,14 @@ export function readChatConversation(request: ChatRequest): WireConversation {
         .filter((message) => message.role === 'tool')
         .map((message) => ({ name: toolNamesById.get(message.tool_call_id ?? '') ?? 'tool', content: textOf(message.content) })),
       toolNames: (request.tools ?? []).map((tool) => tool.function.name),
+      ...(request.response_format?.type === 'json_schema' && request.response_format.json_schema.schema
+        ? { outputSchema: request.response_format.json_schema.schema }
+        : {}),
     },
     turnIndex: after.filter((message) => message.role === 'assistant').length,
     prefill,
     inputCharacters: messages.reduce((sum, message) => sum + textOf(message.content).length, 0),
+    ...(request.response_format ? { responseFormat: request.response_format } : {}),
   };
 }
 

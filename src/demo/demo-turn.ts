@@ -1,3 +1,4 @@
+import { demoJsonFor } from './demo-json.js';
 import type { ScriptedTurn } from './script.js';
 
 export interface ConversationView {
@@ -5,6 +6,8 @@ export interface ConversationView {
   /** Tool results that came after the last user message, in order. */
   toolResults: { name: string; content: string }[];
   toolNames: string[];
+  /** The JSON Schema of a requested structured answer (OpenAI protocols), if any. */
+  outputSchema?: Record<string, unknown>;
 }
 
 const expressionPattern = /[-+(]*\d[\d.\s]*(?:[-+*/%^()][\s(]*[-+]?[\d.]+[\s)]*)+/;
@@ -38,7 +41,23 @@ export function demoTurn(view: ConversationView): ScriptedTurn {
     : `You asked: "${view.lastUser.slice(0, 200)}". I am runstream's demo model, a local server that speaks the OpenAI streaming protocol, so this run needs no API key. ` +
       'Each model step is a Temporal activity whose tokens stream through a Redis log to every viewer; if the worker dies mid-sentence, the run resumes from its last checkpoint. ' +
       'Set OPENAI_API_KEY or ANTHROPIC_API_KEY to talk to a real model, and try a prompt with arithmetic, like "What is (17+25)*3?", to see a tool call.';
+  if (view.outputSchema) {
+    // Asked for structured output: the same answer, shaped by the schema (best effort, see demo-json.ts).
+    const computed = view.toolResults.map((result) => numberIn(result.content)).find((value) => value !== undefined);
+    const json = demoJsonFor(view.outputSchema, { answer: findings.length ? findings.join(' ') : answer, ...(computed === undefined ? {} : { number: computed }) });
+    return { text: JSON.stringify(json), delayMs: 25 };
+  }
   return { text: answer, delayMs: 25 };
+}
+
+function numberIn(content: string): number | undefined {
+  try {
+    const value = JSON.parse(content) as unknown;
+    if (typeof value === 'object' && value !== null && 'result' in value && typeof value.result === 'number') return value.result;
+  } catch {
+    // plain-text result
+  }
+  return undefined;
 }
 
 function describeResult(name: string, content: string): string {

@@ -39,6 +39,10 @@ export interface ServedRequest {
   failure?: string;
   /** The client closed the stream before its end (a cancelled or killed step). */
   aborted?: boolean;
+  /** Structured output as requested on the wire: Chat `response_format`, Responses `text.format`. */
+  responseFormat?: unknown;
+  /** Anthropic's system prompt, where structured output is asked for in words. */
+  system?: string;
 }
 
 const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, anthropicProtocol];
@@ -120,7 +124,15 @@ export async function startLlmServer(options: { port?: number; host?: string } =
     if (!parsed.ok) return sendJson(response, 400, protocol.errorBody(400, parsed.message));
     const conversation = parsed.value;
     const { model } = conversation;
-    const served: ServedRequest = { protocol: protocol.name, model, turnIndex: conversation.turnIndex, prefill: conversation.prefill, completed: false };
+    const served: ServedRequest = {
+      protocol: protocol.name,
+      model,
+      turnIndex: conversation.turnIndex,
+      prefill: conversation.prefill,
+      completed: false,
+      ...(conversation.responseFormat === undefined ? {} : { responseFormat: conversation.responseFormat }),
+      ...(conversation.system === undefined ? {} : { system: conversation.system }),
+    };
     const failure = failureFor(model);
     if (failure) served.failure = failure.streamError ?? (failsInStream(failure) ? 'in-stream' : String(failure.status));
     if (failure && !failsInStream(failure)) {

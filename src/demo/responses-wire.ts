@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { openAIErrorBody } from './chat-completions-wire.js';
 import { chunkText, type ScriptedTurn } from './script.js';
-import { estimateUsage, issueMessage, type EncodeOptions, type WireChunk, type WireConversation, type WireProtocol } from './wire-protocol.js';
+import { estimateUsage, issueMessage, jsonSchemaFormatSchema, type EncodeOptions, type WireChunk, type WireConversation, type WireProtocol } from './wire-protocol.js';
 
 /** The OpenAI Responses side of the local LLM server (https://platform.openai.com/docs/api-reference/responses-streaming). */
 
@@ -22,6 +22,17 @@ const requestSchema = z.object({
   instructions: z.string().optional(),
   tools: z.array(z.object({ type: z.string(), name: z.string().optional() })).optional(),
   stream: z.literal(true),
+  text: z
+    .object({
+      format: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('text') }),
+          z.object({ type: z.literal('json_object') }),
+          jsonSchemaFormatSchema.extend({ type: z.literal('json_schema') }),
+        ])
+        .optional(),
+    })
+    .optional(),
 });
 type ResponsesRequest = z.infer<typeof requestSchema>;
 type Item = z.infer<typeof itemSchema>;
@@ -41,6 +52,7 @@ function readResponsesConversation(request: ResponsesRequest): WireConversation 
       return `input[${index}].encrypted_content: the encrypted content could not be verified`;
     }
   }
+  const format = request.text?.format;
   const lastUserIndex = items.findLastIndex((item) => item.role === 'user');
   const after = items.slice(lastUserIndex + 1);
   const toolNamesById = new Map(after.filter((item) => item.type === 'function_call').map((item) => [item.call_id, item.name ?? 'tool']));
@@ -54,10 +66,12 @@ function readResponsesConversation(request: ResponsesRequest): WireConversation 
         .filter((item) => item.type === 'function_call_output')
         .map((item) => ({ name: toolNamesById.get(item.call_id) ?? 'tool', content: item.output ?? '' })),
       toolNames: (request.tools ?? []).flatMap((tool) => (tool.name ? [tool.name] : [])),
+      ...(format?.type === 'json_schema' && format.schema ? { outputSchema: format.schema } : {}),
     },
     turnIndex,
     prefill: '',
     inputCharacters: items.reduce((sum, item) => sum + textOf(item.content).length + (item.output ?? '').length, 0),
+    ...(format ? { responseFormat: format } : {}),
   };
 }
 

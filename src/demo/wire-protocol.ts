@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
 import type { ConversationView } from './demo-turn.js';
 import type { ScriptedTurn } from './script.js';
 
@@ -16,7 +17,19 @@ export interface WireConversation {
   /** Text of a trailing assistant message to continue (prefill), if the request asks for it. */
   prefill: string;
   inputCharacters: number;
+  /** The structured-output request as it came on the wire (Chat `response_format`, Responses `text.format`), for tests to assert. */
+  responseFormat?: unknown;
+  /** The system prompt (Anthropic `system`), where structured output is asked for in words. */
+  system?: string;
 }
+
+/** A `json_schema` response format as both OpenAI protocols spell its schema (name, schema, strict). */
+export const jsonSchemaFormatSchema = z.object({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+  description: z.string().optional(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullish(),
+});
 
 export interface WireChunk {
   /** The SSE `event:` name, for protocols that send one. */

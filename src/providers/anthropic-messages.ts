@@ -10,6 +10,7 @@ import {
 } from './anthropic-messages-api.js';
 import { toAnthropicPrompt, toAnthropicTools } from './anthropic-messages-prompt.js';
 import { postForStream } from './http-stream.js';
+import { jsonAnswerInstruction } from './json-instruction.js';
 import { defaultStreamTimeouts, type LanguageModel, type ModelCapabilities, type ModelRequest } from './language-model.js';
 import type { ModelEvent } from './model-events.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
@@ -48,12 +49,16 @@ export class AnthropicMessagesModel implements LanguageModel {
 
   requestBody(request: ModelRequest): { body: Record<string, unknown>; prefillTrimmed: string } {
     const prompt = toAnthropicPrompt(request.instructions, request.messages, request.prefill);
+    // No response-format field in this API version: the schema is asked for in words, and validated afterwards.
+    const system = request.responseFormat
+      ? [prompt.system, jsonAnswerInstruction(request.responseFormat)].filter((part) => part !== undefined).join('\n\n')
+      : prompt.system;
     const thinking = this.settings.thinkingBudgetTokens;
     const maxTokens = request.maxOutputTokens ?? defaultMaxTokens(this.modelId);
     const body = {
       model: this.modelId,
       max_tokens: thinking === undefined ? maxTokens : maxTokens + thinking,
-      ...(prompt.system === undefined ? {} : { system: prompt.system }),
+      ...(system === undefined ? {} : { system }),
       messages: prompt.messages,
       ...(request.tools.length ? { tools: toAnthropicTools(request.tools) } : {}),
       ...(thinking === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: thinking } }),

@@ -31,6 +31,21 @@ export interface ModelRequest {
   prefill?: string;
   maxOutputTokens?: number;
   timeouts?: Partial<StreamTimeouts>;
+  /** Ask for a final answer in JSON matching a schema; each adapter sends it its protocol's way. */
+  responseFormat?: ResponseFormat;
+}
+
+/**
+ * Structured output as the adapters send it: Chat Completions `response_format`,
+ * Responses `text.format`, and for Anthropic Messages (no such field in API
+ * version 2023-06-01) an instruction appended to the system prompt.
+ */
+export interface ResponseFormat {
+  type: 'json_schema';
+  name: string;
+  description?: string;
+  schema: Record<string, unknown>;
+  strict: boolean;
 }
 
 export interface ModelCapabilities {

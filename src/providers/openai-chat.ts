@@ -148,17 +148,30 @@ export class OpenAIChatModel implements LanguageModel {
     this.capabilities = { continuesPartialText: settings.continueFinalMessage ?? false };
   }
 
-  async *stream(request: ModelRequest, options: { signal?: AbortSignal }): AsyncGenerator<ModelEvent> {
+  requestBody(request: ModelRequest): Record<string, unknown> {
     const prefill = this.capabilities.continuesPartialText ? request.prefill : undefined;
-    const body = {
+    const format = request.responseFormat;
+    return {
       model: this.modelId,
       messages: toOpenAIChatMessages(request.instructions, request.messages, prefill),
       stream: true,
       stream_options: { include_usage: true },
       ...(request.tools.length ? { tools: toOpenAITools(request.tools) } : {}),
       ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
+      ...(format
+        ? {
+            response_format: {
+              type: 'json_schema',
+              json_schema: { name: format.name, ...(format.description ? { description: format.description } : {}), schema: format.schema, strict: format.strict },
+            },
+          }
+        : {}),
       ...(prefill ? { continue_final_message: true, add_generation_prompt: false } : {}),
     };
+  }
+
+  async *stream(request: ModelRequest, options: { signal?: AbortSignal }): AsyncGenerator<ModelEvent> {
+    const body = this.requestBody(request);
     const bytes = await postForStream({
       provider: this.provider,
       modelId: this.modelId,

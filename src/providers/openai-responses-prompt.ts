@@ -1,5 +1,5 @@
 import type { Message, ReasoningBlock } from '../messages.js';
-import type { ToolSpec } from './language-model.js';
+import type { ResponseFormat, ToolSpec } from './language-model.js';
 
 /** The neutral transcript as Responses input items (store: false, so everything is sent every turn). */
 
@@ -55,3 +55,12 @@ export function toResponsesInput(messages: Message[]): unknown[] {
 
 export const toResponsesTools = (tools: ToolSpec[]) =>
   tools.map((tool) => ({ type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters, strict: false }));
+
+/** Responses puts structured output under `text.format`, flat (Chat Completions nests it in `json_schema`). */
+export const toResponsesTextFormat = (format: ResponseFormat) => ({
+  type: 'json_schema',
+  name: format.name,
+  ...(format.description ? { description: format.description } : {}),
+  schema: format.schema,
+  strict: format.strict,
+});

@@ -4,7 +4,7 @@ import { defaultStreamTimeouts, type LanguageModel, type ModelCapabilities, type
 import type { ModelEvent } from './model-events.js';
 import { describeOpenAIErrorBody, kindForOpenAIError } from './openai-error.js';
 import { knownResponsesEventTypes, mapResponsesUsage, responsesEventSchema } from './openai-responses-api.js';
-import { toResponsesInput, toResponsesTools, type ResponsesReasoningData } from './openai-responses-prompt.js';
+import { toResponsesInput, toResponsesTextFormat, toResponsesTools, type ResponsesReasoningData } from './openai-responses-prompt.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
 import { parseJsonSafely, parseSseStream } from './sse-stream.js';
 
@@ -47,6 +47,7 @@ export class OpenAIResponsesModel implements LanguageModel {
       ...(request.instructions ? { instructions: request.instructions } : {}),
       ...(request.tools.length ? { tools: toResponsesTools(request.tools) } : {}),
       ...(request.maxOutputTokens ? { max_output_tokens: request.maxOutputTokens } : {}),
+      ...(request.responseFormat ? { text: { format: toResponsesTextFormat(request.responseFormat) } } : {}),
       ...(reasoning ? { include: ['reasoning.encrypted_content'] } : {}),
       ...(reasoning && this.settings.reasoningSummary ? { reasoning: { summary: this.settings.reasoningSummary } } : {}),
       store: false,

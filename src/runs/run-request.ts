@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { messageSchema } from '../messages.js';
 import { parseModelName } from '../models.js';
+import { outputSpecSchema } from '../structured/output-spec.js';
 
 export const maxStepsLimit = 100;
 
@@ -40,6 +41,8 @@ export const createRunRequestSchema = z
       .max(maxStepsLimit, `maxSteps must be at most ${maxStepsLimit}`)
       .optional(),
     timeouts: runTimeoutsSchema.optional(),
+    /** Structured output: the final answer must be JSON matching this schema (README "Structured output"). */
+    output: outputSpecSchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
