@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RunEventInput } from '../src/events.js';
 import type { Message, StepOutput } from '../src/messages.js';
 import { emptyUsage } from '../src/messages.js';
@@ -9,7 +9,7 @@ import { toolSpec } from '../src/tools/tool.js';
 import { toActivityFailure } from './activity-failure.js';
 import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { openPublisher, settlePublisher } from './publishing.js';
+import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
 import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
@@ -108,9 +108,11 @@ export function createModelStep(deps: ActivityDependencies) {
           timeouts: { ...deps.timeouts, ...input.timeouts },
           ...(continuing ? { prefill: accumulated.text } : {}),
         },
-        { signal: context.cancellationSignal },
+        { signal: stepSignal(publisher) },
       );
       for await (const event of stream) {
+        // Superseded: a later attempt owns this step; whatever this one says now is void.
+        if (publisher.superseded.aborted) throw publisher.superseded.reason;
         // A continuation's reasoning was already said (and shown) before the checkpoint.
         if (continuing && isReasoning(event)) continue;
         if (event.type === 'text-delta' && event.text) {
@@ -153,6 +155,10 @@ export function createModelStep(deps: ActivityDependencies) {
       const partial = snapshot();
       if (context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested) {
         throw new CancelledFailure('the model step was cancelled', [partial]);
+      }
+      // Temporal already moved on to a later attempt: this failure is only reported, if it ever reaches the server.
+      if (publisher.superseded.aborted) {
+        throw ApplicationFailure.create({ type: 'StaleAttempt', message: supersededMessage(publisher), details: [partial] });
       }
       throw toActivityFailure(error, [partial]);
     }
