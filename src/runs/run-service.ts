@@ -84,6 +84,7 @@ export class RunService {
       maxSteps: request.maxSteps ?? this.options.defaultMaxSteps ?? 10,
       ...(request.instructions === undefined ? {} : { instructions: request.instructions }),
       ...(request.timeouts === undefined ? {} : { timeouts: request.timeouts }),
+      ...(request.durability === undefined ? {} : { durability: request.durability }),
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
     try {
