@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keptReasoningSchema, type KeptReasoning } from '../src/events.js';
 import { reasoningBlockSchema, toolCallSchema, type AssistantMessage } from '../src/messages.js';
 import type { StepAccumulator } from './step-accumulator.js';
 
@@ -20,6 +21,8 @@ export const stepCheckpointSchema = z.object({
   /** Log id of the last event this attempt appended when the checkpoint was taken. */
   lastLogId: z.string().optional(),
   reasoning: z.array(reasoningBlockSchema).optional(),
+  /** How much of each reasoning block is known to be in the run's log (as `loggedLength` for text). */
+  loggedReasoning: z.array(keptReasoningSchema).optional(),
   /** Only complete tool calls (arguments fully received) are ever checkpointed. */
   toolCalls: z.array(toolCallSchema).optional(),
   /** Reasoning was open or too large to keep: a continuation cannot be exact, regenerate. */
@@ -53,11 +56,15 @@ export function readCheckpoint(details: unknown): StepCheckpoint | undefined {
 
 export function takeCheckpoint(
   accumulated: StepAccumulator,
-  logged: { loggedLength: number; lastLogId: string | undefined },
+  logged: { loggedLength: number; lastLogId: string | undefined; loggedReasoning?: KeptReasoning[] },
   settings: CheckpointSettings,
 ): StepCheckpoint {
   const reasoningChars = accumulated.reasoning.reduce((sum, block) => sum + block.text.length, 0);
   const keepReasoning = reasoningChars <= settings.maxReasoningChars;
+  const loggedReasoning = (logged.loggedReasoning ?? []).flatMap(({ blockId, length }) => {
+    const block = accumulated.reasoning.find((candidate) => candidate.blockId === blockId);
+    return block ? [{ blockId, length: Math.min(length, block.text.length) }] : [];
+  });
   return {
     version: 1,
     textLength: accumulated.text.length,
@@ -65,6 +72,7 @@ export function takeCheckpoint(
     loggedLength: Math.min(logged.loggedLength, accumulated.text.length),
     ...(logged.lastLogId === undefined ? {} : { lastLogId: logged.lastLogId }),
     ...(keepReasoning && accumulated.reasoning.length ? { reasoning: accumulated.reasoning.map((block) => ({ ...block })) } : {}),
+    ...(keepReasoning && loggedReasoning.length ? { loggedReasoning } : {}),
     ...(accumulated.toolCalls.length ? { toolCalls: [...accumulated.toolCalls] } : {}),
     ...(!keepReasoning || accumulated.hasOpenReasoning ? { reasoningIncomplete: true } : {}),
   };
@@ -81,22 +89,35 @@ export function interruptedMessage(checkpoint: StepCheckpoint): AssistantMessage
 }
 
 /**
- * Which part of the step's text is in the run's log: the longest prefix whose
- * deltas were all appended. A delta shed during an outage stops the prefix,
- * so a resume never rolls viewers back to text they were not shown.
+ * Which part of the step's text and reasoning is in the run's log: the
+ * longest prefix of the step's deltas that were all appended. A delta shed
+ * during an outage stops the prefix, so a resume never rolls viewers back to
+ * text or reasoning they were not shown.
  */
 export class LoggedText {
-  private readonly pending: { seq: number; end: number }[] = [];
+  private readonly pending: { seq: number; end: number; blockId?: string }[] = [];
   private length = 0;
+  private readonly reasoningLengths = new Map<string, number>();
   private blocked = false;
 
-  constructor(start = 0) {
+  constructor(start = 0, reasoning: KeptReasoning[] = []) {
     this.length = start;
+    for (const block of reasoning) this.reasoningLengths.set(block.blockId, block.length);
   }
 
   /** A text delta ending at `end` characters was published as sequence number `seq`. */
   published(seq: number, end: number): void {
     this.pending.push({ seq, end });
+  }
+
+  /** A reasoning delta that brings block `blockId` to `end` characters was published as `seq`. */
+  publishedReasoning(seq: number, blockId: string, end: number): void {
+    this.pending.push({ seq, end, blockId });
+  }
+
+  /** Reasoning blocks known to be in the log, in order, as of the last `update`. */
+  get reasoning(): KeptReasoning[] {
+    return [...this.reasoningLengths].map(([blockId, length]) => ({ blockId, length }));
   }
 
   /** Advances over the deltas the publisher reports appended (`appendedSeq`), stopping at a shed one. */
@@ -108,7 +129,8 @@ export class LoggedText {
         break;
       }
       if (head.seq > appendedSeq) break;
-      this.length = head.end;
+      if (head.blockId === undefined) this.length = head.end;
+      else this.reasoningLengths.set(head.blockId, head.end);
       this.pending.shift();
     }
     return this.length;

@@ -1,11 +1,13 @@
 import type { ActivityDependencies } from './dependencies.js';
 import { createModelStep } from './model-step.js';
 import { createPublishRunEvent } from './publish-run-event.js';
+import { createRecoverStep } from './recover-step.js';
 import { createToolCall } from './tool-call.js';
 
 export type { ActivityDependencies } from './dependencies.js';
 export type { ModelStepInput } from './model-step.js';
 export type { PublishRunEventInput } from './publish-run-event.js';
+export type { RecoverStepInput } from './recover-step.js';
 export type { ToolCallInput } from './tool-call.js';
 
 /** All I/O of a run. Workflows type these with `ReturnType<typeof createActivities>`. */
@@ -14,5 +16,6 @@ export function createActivities(deps: ActivityDependencies) {
     modelStep: createModelStep(deps),
     toolCall: createToolCall(deps),
     publishRunEvent: createPublishRunEvent(deps),
+    recoverStep: createRecoverStep(deps),
   };
 }

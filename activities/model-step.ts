@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RunEventInput } from '../src/events.js';
 import type { Message, StepOutput } from '../src/messages.js';
 import { emptyUsage } from '../src/messages.js';
@@ -11,7 +11,7 @@ import { toolSpec } from '../src/tools/tool.js';
 import { toActivityFailure } from './activity-failure.js';
 import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { openPublisher, settlePublisher } from './publishing.js';
+import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
 import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
@@ -80,9 +80,14 @@ export function createModelStep(deps: ActivityDependencies) {
     const previous = attempt > 1 ? readCheckpoint(context.info.heartbeatDetails) : input.resumeFrom;
     let accumulated = new StepAccumulator();
     let logged = new LoggedText();
-    const snapshot = () =>
-      takeCheckpoint(accumulated, { loggedLength: logged.update(publisher.appendedSeq, publisher.firstDroppedSeq), lastLogId: publisher.lastId }, settings);
+    const snapshot = () => {
+      const loggedLength = logged.update(publisher.appendedSeq, publisher.firstDroppedSeq);
+      return takeCheckpoint(accumulated, { loggedLength, loggedReasoning: logged.reasoning, lastLogId: publisher.lastId }, settings);
+    };
     const publishText = (offset: number, text: string) => logged.published(publisher.publish({ type: 'text.delta', step, offset, text }), offset + text.length);
+    /** `end`: the block's length once this delta is applied, so a checkpoint knows how much of it the log holds. */
+    const publishReasoning = (blockId: string, end: number, text: string) =>
+      logged.publishedReasoning(publisher.publish({ type: 'reasoning.delta', step, blockId, text }), blockId, end);
     let heartbeat: StepHeartbeat | undefined;
 
     try {
@@ -95,14 +100,21 @@ export function createModelStep(deps: ActivityDependencies) {
               readLoggedText: (checkpoint) => readStepTextFromLog(deps.log, runId, step, checkpoint.lastLogId),
             })
           : undefined;
-      if (attempt > 1) publisher.publish({ type: 'step.resumed', step, offset: plan?.rollbackTo ?? 0, attempt });
+      // Viewers roll reasoning back as exactly as text: to what the log is known to hold, nothing on regeneration.
+      const keepReasoning = attempt > 1 && plan ? plan.keepReasoning : [];
+      if (attempt > 1) publisher.publish({ type: 'step.resumed', step, offset: plan?.rollbackTo ?? 0, attempt, reasoning: keepReasoning });
       else publisher.publish({ type: 'step.started', step });
       const continuing = plan?.kind === 'continue';
       if (plan?.kind === 'continue') {
         accumulated = new StepAccumulator({ text: plan.text, reasoning: plan.reasoning });
-        // A run-level resume starts a new log: its viewers get the whole partial text first.
+        // A run-level resume starts a new log: its viewers get the whole partial message first.
         const from = attempt > 1 ? plan.rollbackTo : 0;
-        logged = new LoggedText(from);
+        logged = new LoggedText(from, keepReasoning);
+        // The continuation does not stream reasoning again: say the checkpointed rest of it, as for the text.
+        for (const block of plan.reasoning) {
+          const kept = keepReasoning.find((candidate) => candidate.blockId === block.blockId)?.length ?? 0;
+          if (block.text.length > kept) publishReasoning(block.blockId, block.text.length, block.text.slice(kept));
+        }
         if (plan.text.length > from) publishText(from, plan.text.slice(from));
       }
       heartbeat = new StepHeartbeat(context, settings, snapshot, continuing ? { initial: snapshot() } : {});
@@ -121,9 +133,11 @@ export function createModelStep(deps: ActivityDependencies) {
           ...(continuing ? { prefill: accumulated.text } : {}),
           ...(input.output ? { responseFormat: responseFormatOf(input.output) } : {}),
         },
-        { signal: context.cancellationSignal },
+        { signal: stepSignal(publisher) },
       );
       for await (const event of stream) {
+        // Superseded: a later attempt owns this step; whatever this one says now is void.
+        if (publisher.superseded.aborted) throw publisher.superseded.reason;
         // A continuation's reasoning was already said (and shown) before the checkpoint.
         if (continuing && isReasoning(event)) continue;
         if (event.type === 'text-delta' && event.text) {
@@ -132,7 +146,10 @@ export function createModelStep(deps: ActivityDependencies) {
         } else {
           const runEvent = toRunEvent(event, step, accumulated.text.length);
           accumulated.apply(event);
-          if (runEvent) publisher.publish(runEvent);
+          if (runEvent?.type === 'reasoning.delta') {
+            const block = accumulated.reasoning.findLast((candidate) => candidate.blockId === runEvent.blockId);
+            publishReasoning(runEvent.blockId, block?.text.length ?? 0, runEvent.text);
+          } else if (runEvent) publisher.publish(runEvent);
         }
         if (event.type === 'tool-call-ready') {
           const call = accumulated.toolCalls.at(-1);
@@ -170,6 +187,10 @@ export function createModelStep(deps: ActivityDependencies) {
       const partial = snapshot();
       if (context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested) {
         throw new CancelledFailure('the model step was cancelled', [partial]);
+      }
+      // Temporal already moved on to a later attempt: this failure is only reported, if it ever reaches the server.
+      if (publisher.superseded.aborted) {
+        throw ApplicationFailure.create({ type: 'StaleAttempt', message: supersededMessage(publisher), details: [partial] });
       }
       throw toActivityFailure(error, [partial]);
     }

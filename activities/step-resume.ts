@@ -1,19 +1,30 @@
 import type { RunLog } from '../src/bus/run-log.js';
 import { compareStreamIds } from '../src/bus/stream-id.js';
+import type { KeptReasoning } from '../src/events.js';
 import type { ReasoningBlock } from '../src/messages.js';
 import type { StepCheckpoint } from './checkpoint.js';
 
 /**
  * How a step carries on from a checkpoint. `continue`: the model continues the
  * partial text (assistant prefill), so viewers roll back to what the log is
- * known to hold, get the rest of the checkpointed text again, then the
- * continuation. `regenerate`: the step starts over and viewers roll back to 0.
+ * known to hold (text to `rollbackTo`, reasoning to `keepReasoning`), get the
+ * rest of the checkpointed text and reasoning again, then the continuation.
+ * `regenerate`: the step starts over; viewers drop its text and reasoning.
  */
 export type ResumePlan =
-  | { kind: 'continue'; rollbackTo: number; text: string; reasoning: ReasoningBlock[]; republish: string }
-  | { kind: 'regenerate'; rollbackTo: 0; reason: string };
+  | { kind: 'continue'; rollbackTo: number; text: string; reasoning: ReasoningBlock[]; keepReasoning: KeptReasoning[]; republish: string }
+  | { kind: 'regenerate'; rollbackTo: 0; keepReasoning: []; reason: string };
 
-const regenerate = (reason: string): ResumePlan => ({ kind: 'regenerate', rollbackTo: 0, reason });
+const regenerate = (reason: string): ResumePlan => ({ kind: 'regenerate', rollbackTo: 0, keepReasoning: [], reason });
+
+/** The logged part of each checkpointed reasoning block, in the blocks' order. */
+function keptReasoning(checkpoint: StepCheckpoint): KeptReasoning[] {
+  const logged = new Map((checkpoint.loggedReasoning ?? []).map((block) => [block.blockId, block.length]));
+  return (checkpoint.reasoning ?? []).flatMap((block) => {
+    const length = logged.get(block.blockId);
+    return length === undefined ? [] : [{ blockId: block.blockId, length: Math.min(length, block.text.length) }];
+  });
+}
 
 export async function planResume(options: {
   checkpoint: StepCheckpoint | undefined;
@@ -35,6 +46,7 @@ export async function planResume(options: {
       rollbackTo,
       text: checkpoint.text,
       reasoning: checkpoint.reasoning ?? [],
+      keepReasoning: keptReasoning(checkpoint),
       republish: checkpoint.text.slice(rollbackTo),
     };
   }
@@ -43,7 +55,7 @@ export async function planResume(options: {
     return regenerate('the log no longer holds the partial text');
   }
   const text = logged.slice(0, checkpoint.loggedLength);
-  return { kind: 'continue', rollbackTo: text.length, text, reasoning: checkpoint.reasoning ?? [], republish: '' };
+  return { kind: 'continue', rollbackTo: text.length, text, reasoning: checkpoint.reasoning ?? [], keepReasoning: keptReasoning(checkpoint), republish: '' };
 }
 
 /**

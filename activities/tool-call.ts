@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ToolCall, ToolMessage } from '../src/messages.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { openPublisher, settlePublisher } from './publishing.js';
+import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 
 export interface ToolCallInput {
   runId: string;
@@ -57,7 +57,7 @@ export function createToolCall(deps: ActivityDependencies) {
         runId,
         callId: call.callId,
         idempotencyKey: `${runId}:${call.callId}`,
-        signal: context.cancellationSignal,
+        signal: stepSignal(publisher),
         progress: (progress) => publisher.publish({ type: 'tool.progress', step, callId: call.callId, name: call.name, progress }),
       });
       return await finish(result ?? null, false);
@@ -65,6 +65,11 @@ export function createToolCall(deps: ActivityDependencies) {
       if (context.cancellationSignal.aborted) {
         await settlePublisher(deps, publisher);
         throw error instanceof CancelledFailure ? error : new CancelledFailure('tool call cancelled');
+      }
+      // A later attempt of this call took over (see publishing.ts): this one's result is void.
+      if (publisher.superseded.aborted) {
+        publisher.close();
+        throw ApplicationFailure.create({ type: 'StaleAttempt', message: supersededMessage(publisher) });
       }
       return finish({ error: errorMessage(error) }, true);
     } finally {

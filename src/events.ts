@@ -17,6 +17,10 @@ export const runErrorSchema = z.object({
 });
 export type RunError = z.infer<typeof runErrorSchema>;
 
+/** A reasoning block a viewer keeps on `step.resumed`, and how many characters of it. */
+export const keptReasoningSchema = z.object({ blockId: z.string(), length: z.number().int().nonnegative() });
+export type KeptReasoning = z.infer<typeof keptReasoningSchema>;
+
 export const runEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('run.started'),
@@ -65,6 +69,12 @@ export const runEventSchema = z.discriminatedUnion('type', [
     /** This step's text rolls back to this many characters. */
     offset: z.number().int().nonnegative(),
     attempt: z.number().int().positive(),
+    /**
+     * This step's reasoning rolls back to these blocks, each cut to `length`
+     * characters; blocks not listed are dropped (empty: the step is
+     * regenerated). Absent in events logged before it existed: keep reasoning.
+     */
+    reasoning: z.array(keptReasoningSchema).optional(),
   }),
   z.object({
     type: z.literal('step.finished'),

@@ -4,6 +4,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -13,7 +14,7 @@ import type { StepCheckpoint } from '../activities/checkpoint.js';
 import type { FinishReason, Message, RunResult, StepOutput, ToolMessage, Usage } from '../src/messages.js';
 import { progressQuery, type RunPhase } from './definitions.js';
 import type { AgentRunInput, DurabilitySettings } from './run-input.js';
-import { describeFailure, interruptedPartial } from './step-failure.js';
+import { cancelledWithoutCheckpoint, describeFailure, interruptedPartial, partialFromCheckpoint } from './step-failure.js';
 import { structuredOutputOf } from './structured-output.js';
 import { addUsage } from './usage.js';
 
@@ -36,11 +37,11 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     cancellationType,
     retry: { initialInterval, maximumAttempts: durability.toolMaxAttempts ?? 3 },
   });
-  const { publishRunEvent } = proxyActivities<Activities>({
+  const { publishRunEvent, recoverStep } = proxyActivities<Activities>({
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
-  return { modelStep, toolCall, publishRunEvent };
+  return { modelStep, toolCall, publishRunEvent, recoverStep };
 }
 
 /** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
@@ -60,7 +61,7 @@ const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
  * transcript, marked interrupted (cancel keeps what was said; resume reads it).
  */
 export async function agentRun(input: AgentRunInput): Promise<RunResult> {
-  const { modelStep, toolCall, publishRunEvent } = activitiesFor(input.durability);
+  const { modelStep, toolCall, publishRunEvent, recoverStep } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
   const messages: Message[] = [...input.messages];
   let steps = input.carried?.steps ?? 0;
@@ -95,7 +96,12 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           ...(input.output ? { output: input.output } : {}),
         });
       } catch (error) {
-        const partial = interruptedPartial(error);
+        let partial = interruptedPartial(error);
+        // Cancelled between retries, the failed attempt's checkpoint never reaches history: take what it published.
+        if (!partial && cancelledWithoutCheckpoint(error) && patched('recover-partial-of-step-cancelled-in-backoff')) {
+          const step = steps;
+          partial = partialFromCheckpoint(await CancellationScope.nonCancellable(() => recoverStep({ runId, step })));
+        }
         if (partial) messages.push(partial);
         throw error;
       }

@@ -19,11 +19,30 @@ export function describeFailure(error: unknown): RunError {
  * holds offsets only (past its size bound) gives no text here.
  */
 export function interruptedPartial(error: unknown): AssistantMessage | undefined {
+  return partialFromCheckpoint(checkpointDetails(error));
+}
+
+/** The details a step's failure carries in history, whatever they are. */
+function checkpointDetails(error: unknown): unknown {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  let details: unknown;
-  if (cause instanceof CancelledFailure) details = cause.details[0];
-  else if (cause instanceof ApplicationFailure) details = cause.details?.[0];
-  else if (cause instanceof TimeoutFailure) details = cause.lastHeartbeatDetails;
+  if (cause instanceof CancelledFailure) return cause.details[0];
+  if (cause instanceof ApplicationFailure) return cause.details?.[0];
+  if (cause instanceof TimeoutFailure) return cause.lastHeartbeatDetails;
+  return undefined;
+}
+
+/**
+ * A step cancelled while no attempt ran (waiting between retries): Temporal
+ * records no checkpoint then, only a note that the activity was not started.
+ */
+export function cancelledWithoutCheckpoint(error: unknown): boolean {
+  if (!(error instanceof ActivityFailure) || !(error.cause instanceof CancelledFailure)) return false;
+  const details = checkpointDetails(error);
+  return typeof details !== 'object' || details === null || (details as { version?: unknown }).version !== 1;
+}
+
+/** The interrupted assistant message a checkpoint (by its shape) stands for. */
+export function partialFromCheckpoint(details: unknown): AssistantMessage | undefined {
   if (typeof details !== 'object' || details === null) return undefined;
   const checkpoint = details as { version?: unknown; text?: unknown; reasoning?: unknown };
   if (checkpoint.version !== 1 || typeof checkpoint.text !== 'string') return undefined;

@@ -1,5 +1,6 @@
 import type { Redis, Result } from 'ioredis';
 import { runEventSchema, type LoggedEvent, type RunEvent } from '../events.js';
+import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import { LogGaps } from './log-gaps.js';
 import { compareStreamIds } from './stream-id.js';
 
@@ -7,7 +8,9 @@ import { compareStreamIds } from './stream-id.js';
  * The per-run ordered log: a Redis Stream, plus a pub/sub message carrying the
  * same entry and its id, written by one Lua script so no viewer can see one
  * without the other. Each append carries a producer id and sequence number so
- * a batch re-sent after a dropped connection is not appended twice.
+ * a batch re-sent after a dropped connection is not appended twice, and may
+ * carry an attempt fence so a superseded activity attempt appends nothing
+ * once its successor wrote (attempt-fence.ts).
  */
 
 export interface RunLogOptions {
@@ -19,11 +22,24 @@ export interface RunLogOptions {
   ttlSeconds?: number;
 }
 
+// KEYS[1] log, KEYS[2] producer hash; ARGV: producer, seq, maxlen, ttl, json, channel,
+// fence field ('' when unfenced), attempt. An entry already appended answers its id even
+// from a fenced attempt: it went in before the fence rose.
 const appendScript = `
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
 local seq = tonumber(ARGV[2])
 if seq <= last then
   return redis.call('HGET', KEYS[2], ARGV[1] .. ':id')
+end
+if ARGV[7] ~= '' then
+  local attempt = tonumber(ARGV[8])
+  local fence = tonumber(redis.call('HGET', KEYS[2], ARGV[7]) or '0')
+  if attempt < fence then
+    return redis.error_reply('${fencedReplyPrefix}' .. fence)
+  end
+  if attempt > fence then
+    redis.call('HSET', KEYS[2], ARGV[7], attempt)
+  end
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[5])
 redis.call('HSET', KEYS[2], ARGV[1], seq, ARGV[1] .. ':id', id)
@@ -42,6 +58,8 @@ type AppendCommand = (
   ttlSeconds: number,
   json: string,
   channel: string,
+  fenceField: string,
+  attempt: number,
 ) => Promise<string>;
 
 declare module 'ioredis' {
@@ -56,6 +74,8 @@ export interface AppendRequest {
   producer: string;
   seq: number;
   event: RunEvent;
+  /** The activity attempt writing this entry: refused once a later attempt of its execution appended. */
+  fence?: AttemptFence | undefined;
 }
 
 export class RunLog {
@@ -93,7 +113,11 @@ export class RunLog {
     return `${this.keyPrefix}{${runId}}:live`;
   }
 
-  /** Appends in order, in one round trip; returns the log ids. */
+  /**
+   * Appends in order, in one round trip; returns the log ids. Throws
+   * `StaleAttemptError` (with the ids appended before it) when an entry's
+   * attempt was superseded: that entry and the rest of the batch are refused.
+   */
   async append(runId: string, entries: AppendRequest[]): Promise<string[]> {
     const pipeline = this.redis.pipeline();
     for (const entry of entries) {
@@ -106,13 +130,22 @@ export class RunLog {
         this.ttlSeconds,
         JSON.stringify(entry.event),
         this.channel(runId),
+        entry.fence ? fenceField(entry.fence.execution) : '',
+        entry.fence?.attempt ?? 0,
       );
     }
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, id]) => {
-      if (error) throw error;
-      return String(id);
-    });
+    const ids: string[] = [];
+    for (const [index, [error, id]] of results.entries()) {
+      if (error) {
+        const fence = refusedBy(error);
+        const entry = entries[index];
+        if (fence !== undefined && entry?.fence) throw new StaleAttemptError(runId, entry.fence, fence, ids);
+        throw error;
+      }
+      ids.push(String(id));
+    }
+    return ids;
   }
 
   /** Entries strictly after `afterId` (from the start when undefined), at most `count`. */

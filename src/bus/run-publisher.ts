@@ -1,9 +1,16 @@
 import type { RunEvent, RunEventInput } from '../events.js';
+import { StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import type { AppendRequest, RunLog } from './run-log.js';
 
 export interface RunPublisherOptions {
   /** Identifies this writer in the log's dedupe cursor; unique per activity attempt. */
   producer: string;
+  /**
+   * The activity attempt this publisher writes for. Its first append raises the
+   * execution's fence; once a later attempt raised it, appends are refused and
+   * the publisher stops (see `superseded`).
+   */
+  fence?: AttemptFence;
   /** Events held while Redis is unreachable; beyond it the oldest deltas are dropped. */
   maxBuffered?: number;
   /** Events sent per round trip. */
@@ -38,6 +45,13 @@ export class RunPublisher {
   /** Sequence number of the first delta shed, if any: the log has a hole from there. */
   firstDroppedSeq: number | undefined;
   private closed = false;
+  private readonly supersede = new AbortController();
+  /**
+   * Aborted (with the `StaleAttemptError`) once the log refused this
+   * publisher's events because a later attempt of its execution wrote: the
+   * step it publishes for is stale and should stop. Never retried.
+   */
+  readonly superseded: AbortSignal = this.supersede.signal;
 
   constructor(
     private readonly log: RunLog,
@@ -52,7 +66,9 @@ export class RunPublisher {
   publish(input: RunEventInput): number {
     const event = { ...input, runId: this.runId, at: new Date().toISOString() } as RunEvent;
     const seq = this.seq++;
-    this.queue.push({ producer: this.options.producer, seq, event });
+    // A superseded attempt's events would contradict its successor's: they are not lost, just void.
+    if (this.superseded.aborted) return seq;
+    this.queue.push({ producer: this.options.producer, seq, event, fence: this.options.fence });
     if (this.queue.length > this.maxBuffered) this.shed();
     this.flushing ??= this.drain().finally(() => {
       this.flushing = undefined;
@@ -100,6 +116,16 @@ export class RunPublisher {
     }
   }
 
+  /** The log refused this attempt's events: keep what went in before, drop the rest, stop. */
+  private stopSuperseded(error: StaleAttemptError): void {
+    const appended = this.queue.splice(0, error.appendedIds.length);
+    this.lastId = error.appendedIds.at(-1) ?? this.lastId;
+    this.appendedSeq = appended.at(-1)?.seq ?? this.appendedSeq;
+    this.queue.length = 0;
+    this.closed = true;
+    this.supersede.abort(error);
+  }
+
   private async drain(): Promise<void> {
     let backoffMs = 50;
     while (this.queue.length > 0 && !this.closed) {
@@ -116,6 +142,10 @@ export class RunPublisher {
         backoffMs = 50;
       } catch (error) {
         this.inFlight = 0;
+        if (error instanceof StaleAttemptError) {
+          this.stopSuperseded(error);
+          break;
+        }
         this.options.onError?.(error);
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 2_000);

@@ -22,6 +22,8 @@ export class RunRenderer {
   private spinnerLabel = '';
   private frame = 0;
   private reasoningOpen = false;
+  /** Characters of each reasoning block of the current step printed so far (stderr cannot unprint either). */
+  private reasoningShown = new Map<string, number>();
 
   constructor(private readonly out: RenderOutput) {}
 
@@ -33,6 +35,7 @@ export class RunRenderer {
       case 'step.started':
         this.stepText = '';
         this.printed = '';
+        this.reasoningShown.clear();
         break;
       case 'text.delta':
         this.closeReasoning();
@@ -44,6 +47,7 @@ export class RunRenderer {
           this.out.stderr('💭 ');
         }
         this.out.stderr(event.text);
+        this.reasoningShown.set(event.blockId, (this.reasoningShown.get(event.blockId) ?? 0) + event.text.length);
         break;
       case 'tool_call.started':
       case 'tool_call.delta':
@@ -64,8 +68,10 @@ export class RunRenderer {
         this.out.stderr(`${event.isError ? '✗' : '✓'} ${event.name} → ${JSON.stringify(event.result)}\n`);
         break;
       case 'step.resumed':
+        this.closeReasoning();
         this.stepText = this.stepText.slice(0, event.offset);
         this.out.stderr(`\n↻ step ${event.step} resumed (attempt ${event.attempt}) at character ${event.offset}\n`);
+        if (event.reasoning) this.rollBackReasoning(event.reasoning);
         break;
       case 'step.finished':
         this.closeReasoning();
@@ -111,6 +117,15 @@ export class RunRenderer {
       this.out.stdout(this.stepText);
       this.printed = this.stepText;
     }
+  }
+
+  /** Says which printed reasoning the resumed step takes back; what follows is printed after the note. */
+  private rollBackReasoning(kept: { blockId: string; length: number }[]): void {
+    const keep = new Map(kept.map(({ blockId, length }) => [blockId, length]));
+    let withdrawn = 0;
+    for (const [blockId, shown] of this.reasoningShown) withdrawn += Math.max(0, shown - (keep.get(blockId) ?? 0));
+    this.reasoningShown = new Map([...this.reasoningShown].flatMap(([blockId, shown]) => (keep.has(blockId) ? [[blockId, Math.min(shown, keep.get(blockId)!)] as const] : [])));
+    if (withdrawn > 0) this.out.stderr(`(${withdrawn} characters of reasoning above are taken back)\n`);
   }
 
   private endLine(): void {

@@ -17,6 +17,24 @@ export const runTimeoutsSchema = z
   })
   .strict();
 
+const boundedInt = (name: string, min: number, max: number) =>
+  z.number().int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`).optional();
+
+/**
+ * Per-run durability (workflows/run-input.ts `DurabilitySettings`). Bounded so
+ * a run can neither declare its worker dead faster than heartbeats go out
+ * (every 200 ms, sent at least every 500 ms) nor retry without end.
+ */
+export const runDurabilitySchema = z
+  .object({
+    heartbeatTimeoutMs: boundedInt('heartbeatTimeoutMs', 1_000, 600_000),
+    modelStepMaxAttempts: boundedInt('modelStepMaxAttempts', 1, 20),
+    retryInitialIntervalMs: boundedInt('retryInitialIntervalMs', 100, 60_000),
+    toolMaxAttempts: boundedInt('toolMaxAttempts', 1, 10),
+    publishTimeoutMs: boundedInt('publishTimeoutMs', 1_000, 300_000),
+  })
+  .strict();
+
 /** The body of `POST /v1/runs` (API.md), also what the CLI and client send. */
 export const createRunRequestSchema = z
   .object({
@@ -43,6 +61,7 @@ export const createRunRequestSchema = z
     timeouts: runTimeoutsSchema.optional(),
     /** Structured output: the final answer must be JSON matching this schema (README "Structured output"). */
     output: outputSpecSchema.optional(),
+    durability: runDurabilitySchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })

@@ -85,6 +85,7 @@ export class RunService {
       ...(request.instructions === undefined ? {} : { instructions: request.instructions }),
       ...(request.timeouts === undefined ? {} : { timeouts: request.timeouts }),
       ...(request.output === undefined ? {} : { output: request.output }),
+      ...(request.durability === undefined ? {} : { durability: request.durability }),
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
     try {

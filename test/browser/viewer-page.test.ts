@@ -65,6 +65,25 @@ describe('viewer page (chromium)', () => {
     await page.close();
   });
 
+  it('rolls reasoning back with the text on step.resumed: a regenerated step shows its reasoning once', async () => {
+    const text = Array.from({ length: 80 }, (_, index) => `again${index}`).join(' ');
+    const reasoning = 'Think it through once, carefully.';
+    // Cut mid-answer; this stack's model cannot continue a partial message, so the step is regenerated, reasoning and all.
+    const model = await registerScript({ turns: [{ reasoning, text, chunkSize: 4, delayMs: 10 }], failures: [{ status: 500, message: 'cut', cutAfterChunks: 30 }] });
+    const run = await stack.client.enqueue({ input: 'think', model: `openai:${model}`, tools: [], durability: { retryInitialIntervalMs: 100 } });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`http://127.0.0.1:${port}/runs/${run.id}?token=${encodeURIComponent(run.viewerToken)}`);
+    await page.waitForSelector('body[data-status="completed"]', { timeout: 50_000 });
+    const result = await stack.client.result(run.id);
+    expect(await page.textContent('.step[data-step="1"] .text')).toBe(result.output);
+    expect(await page.textContent('.step[data-step="1"] .note')).toMatch(/resumed \(attempt 2\) at character 0/);
+    expect(await page.textContent('.step[data-step="1"] .reasoning-text')).toBe(reasoning);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('lists recent runs with an API key kept in sessionStorage, and opens one with a fresh viewer token', async () => {
     const model = await registerScript({ turns: [{ text: 'Listed and opened.' }] });
     const run = await stack.client.enqueue({ input: 'list me', model: `openai:${model}`, tools: [] });

@@ -41,7 +41,7 @@ try {
     ...(values.quiet ? {} : { log: (line: string) => process.stderr.write(`${line}\n`) }),
   });
   process.stdout.write(`${formatReport(report)}\n`);
-  const failed = report.runs.filter((run) => !run.completed || !run.viewerMatchesTranscript || !run.transcriptMatchesScript);
+  const failed = report.runs.filter((run) => !run.completed || !run.viewerMatchesTranscript || !run.reasoningMatchesTranscript || !run.transcriptMatchesScript);
   for (const run of failed) process.stdout.write(`run ${run.runId}: ${JSON.stringify(run)}\n`);
   process.exitCode = failed.length || report.toolEffectsDuplicated ? 1 : 0;
 } finally {

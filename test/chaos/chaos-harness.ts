@@ -9,7 +9,7 @@ import type { RunEvent } from '../../src/events.js';
 import type { Script } from '../../src/demo/script.js';
 import type { RunResult } from '../../src/messages.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
-import { rebuildStepTexts } from '../support/transcript-replay.js';
+import { rebuildStepReasoning, rebuildStepTexts, reasoningOf } from '../support/transcript-replay.js';
 import { chaosKeys } from './chaos-tools.js';
 import { ChildWorker } from './child-worker.js';
 import { compareTexts, rolledBackCharacters, scriptText } from './chaos-metrics.js';
@@ -32,6 +32,8 @@ export interface RunCheck {
   runId: string;
   completed: boolean;
   viewerMatchesTranscript: boolean;
+  /** The reasoning viewers rebuilt (deltas, rollbacks on `step.resumed`) equals the transcript's blocks, which are the script's. */
+  reasoningMatchesTranscript: boolean;
   transcriptMatchesScript: boolean;
   charactersLost: number;
   charactersDuplicated: number;
@@ -57,16 +59,18 @@ const chunkSize = 5;
 const delayMs = 12;
 const secondsPerChar = delayMs / chunkSize / 1000;
 
-/** Two model steps around two tool calls, streamed slowly so kills land mid-stream. */
-function chaosScript(seed: number): { script: Script; texts: [string, string] } {
+/** Two model steps around two tool calls, each reasoning first, streamed slowly so kills land mid-stream. */
+function chaosScript(seed: number): { script: Script; texts: [string, string]; reasoning: [string, string] } {
   const texts: [string, string] = [scriptText(seed, 45), scriptText(seed + 1000, 140)];
+  const reasoning: [string, string] = [scriptText(seed + 500, 10), scriptText(seed + 1500, 10)];
   return {
     texts,
+    reasoning,
     script: {
       failures: [],
       turns: [
-        { text: texts[0], chunkSize, delayMs, toolCalls: [{ name: 'record_effect', arguments: { label: `r${seed}` } }, { name: 'once_only', arguments: { label: `o${seed}` } }] },
-        { text: texts[1], chunkSize, delayMs },
+        { reasoning: reasoning[0], text: texts[0], chunkSize, delayMs, toolCalls: [{ name: 'record_effect', arguments: { label: `r${seed}` } }, { name: 'once_only', arguments: { label: `o${seed}` } }] },
+        { reasoning: reasoning[1], text: texts[1], chunkSize, delayMs },
       ],
     },
   };
@@ -75,6 +79,7 @@ function chaosScript(seed: number): { script: Script; texts: [string, string] } 
 interface Watched {
   runId: string;
   texts: [string, string];
+  reasoning: [string, string];
   events: RunEvent[];
   done: Promise<void>;
 }
@@ -95,7 +100,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let seed = Number.parseInt(randomBytes(2).toString('hex'), 16);
 
   const startRun = async (): Promise<Watched> => {
-    const { script, texts } = chaosScript(++seed);
+    const { script, texts, reasoning } = chaosScript(++seed);
     const model = `chaos-${randomBytes(5).toString('hex')}`;
     await options.registerScript(model, script);
     const runId = `run_${randomBytes(13).toString('hex')}`;
@@ -118,7 +123,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const handle = await options.temporal.workflow.start('agentRun', { workflowId: runId, taskQueue: options.taskQueue, args: [input], workflowTaskTimeout: '2 seconds' });
     // The round ends when the workflow has closed, not just when its last event reached the log.
     const closed = Promise.all([followed, handle.result().catch(() => undefined)]).then(() => undefined);
-    return { runId, texts, events, done: closed };
+    return { runId, texts, reasoning, events, done: closed };
   };
 
   await worker.start();
@@ -177,6 +182,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       lost += compared.lost;
       duplicated += compared.duplicated;
     });
+    const shownReasoning = rebuildStepReasoning(run.events);
+    const assistants = (result?.messages ?? []).flatMap((message) => (message.role === 'assistant' ? [message] : []));
+    const reasoningMatches =
+      assistants.length === 2 &&
+      assistants.every((message, index) => {
+        const transcript = reasoningOf(message);
+        return JSON.stringify(shownReasoning.get(index + 1) ?? []) === JSON.stringify(transcript) && transcript.map((block) => block.text).join('') === run.reasoning[index];
+      });
     secondsRegenerated += rolledBackCharacters(run.events) * secondsPerChar;
     for (const message of result?.messages ?? []) {
       if (message.role !== 'assistant') continue;
@@ -196,6 +209,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       runId: run.runId,
       completed: result !== undefined,
       viewerMatchesTranscript: result !== undefined && lost === 0 && duplicated === 0,
+      reasoningMatchesTranscript: reasoningMatches,
       transcriptMatchesScript: assistantTexts.length === 2 && assistantTexts[0] === run.texts[0] && assistantTexts[1] === run.texts[1],
       charactersLost: lost,
       charactersDuplicated: duplicated,
@@ -220,6 +234,7 @@ export function formatReport(report: ChaosReport): string {
   return [
     `kills: ${report.kills.total} (${report.kills.streaming} while streaming, ${report.kills.tool} during tool calls)`,
     `runs: ${report.runs.length} (${report.runs.filter((run) => run.completed).length} completed, ${report.runs.filter((run) => run.transcriptMatchesScript).length} transcripts equal to the script)`,
+    `runs whose viewers' reasoning differs from the transcript: ${report.runs.filter((run) => !run.reasoningMatchesTranscript).length}`,
     `characters lost: ${report.charactersLost}`,
     `characters duplicated: ${report.charactersDuplicated}`,
     `tools re-executed: ${report.toolsReExecuted} (side effects duplicated: ${report.toolEffectsDuplicated})`,

@@ -20,7 +20,7 @@ describe('chaos: a worker SIGKILLed mid-stream and mid-tool, again and again', (
     await connection?.close();
   });
 
-  it('every run completes, viewers end with exactly the transcript, the transcript is the script, tools ran once', async () => {
+  it('every run completes, viewers end with exactly the transcript (text and reasoning), the transcript is the script, tools ran once', async () => {
     const suffix = randomBytes(4).toString('hex');
     const taskQueue = `chaos-${suffix}`;
     const keyPrefix = `test:chaos:${suffix}:`;
@@ -49,7 +49,7 @@ describe('chaos: a worker SIGKILLed mid-stream and mid-tool, again and again', (
     console.log(formatReport(report));
     expect(report.kills.total).toBeGreaterThanOrEqual(10);
     for (const run of report.runs) {
-      expect(run, run.runId).toMatchObject({ completed: true, viewerMatchesTranscript: true, transcriptMatchesScript: true, charactersLost: 0, charactersDuplicated: 0 });
+      expect(run, run.runId).toMatchObject({ completed: true, viewerMatchesTranscript: true, reasoningMatchesTranscript: true, transcriptMatchesScript: true, charactersLost: 0, charactersDuplicated: 0 });
       // O(steps): two model steps, two tool calls, lifecycle events, and a few workflow tasks per kill; never per token.
       expect(run.historyEvents).toBeLessThanOrEqual(120);
     }

@@ -57,6 +57,8 @@ describe('one agent run, end to end (real Temporal, real Redis, local LLM server
     for (const type of ['step.started', 'tool_call.started', 'tool_call.delta', 'tool_call.ready', 'tool.started', 'tool.finished', 'step.finished', 'text.delta']) {
       expect(types).toContain(type);
     }
+    // run.completed is published just before the workflow closes: wait for the close before reading the status.
+    await stack.temporal.workflow.getHandle(run.id).result();
     const view = await stack.client.get(run.id);
     expect(view).toMatchObject({ id: run.id, status: 'completed', model: `openai:${model}` });
     expect(view.result?.output).toBe(answer);

@@ -4,25 +4,35 @@ import type { ServedRequest } from '../../src/demo/llm-server.js';
 import type { RunEvent } from '../../src/events.js';
 import type { RunResult } from '../../src/messages.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
-import { rebuildStepTexts } from '../support/transcript-replay.js';
+import { rebuildStepReasoning, rebuildStepTexts, reasoningOf } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 
 const text = Array.from({ length: 120 }, (_, index) => `naïve${index}`).join(' ');
+const reasoning = 'Thinking about naïve words, one by one, before answering.';
 
 /** A step whose stream the provider cuts mid-way: the retried attempt carries on from the checkpoint. */
 async function cutRun(stack: TestStack): Promise<{ events: RunEvent[]; result: RunResult; requests: ServedRequest[] }> {
-  const model = await registerScript({ turns: [{ text, chunkSize: 4, delayMs: 10 }], failures: [{ status: 500, message: 'cut', cutAfterChunks: 60 }] });
+  const model = await registerScript({ turns: [{ reasoning, text, chunkSize: 4, delayMs: 10 }], failures: [{ status: 500, message: 'cut', cutAfterChunks: 60 }] });
   const runId = `run_${randomBytes(13).toString('hex')}`;
   const input: AgentRunInput = { model: `openai:${model}`, messages: [{ role: 'user', content: 'go' }], tools: [], maxSteps: 2, durability: { retryInitialIntervalMs: 100 } };
   const events: RunEvent[] = [];
+  // Started first, so the viewer never asks for a run that does not exist yet (404); it replays from the start.
+  const handle = await stack.temporal.workflow.start('agentRun', { workflowId: runId, taskQueue: stack.env.RUNSTREAM_TASK_QUEUE, args: [input] });
   const viewer = (async () => {
     for await (const { event } of stack.client.subscribe(runId)) events.push(event);
   })();
-  const handle = await stack.temporal.workflow.start('agentRun', { workflowId: runId, taskQueue: stack.env.RUNSTREAM_TASK_QUEUE, args: [input] });
   const result = (await handle.result()) as RunResult;
   await viewer;
   const all = (await (await fetch(`${inject('llmUrl')}/__requests`)).json()) as ServedRequest[];
   return { events, result, requests: all.filter((request) => request.model === model) };
+}
+
+/** The reasoning viewers rebuilt equals the transcript's reasoning blocks, which are the script's. */
+function expectReasoningAsTranscript(events: RunEvent[], result: RunResult): void {
+  const assistant = result.messages.find((message) => message.role === 'assistant');
+  const transcript = assistant ? reasoningOf(assistant) : [];
+  expect(transcript.map((block) => block.text)).toEqual([reasoning]);
+  expect(rebuildStepReasoning(events).get(1)).toEqual(transcript);
 }
 
 /** Text deltas after the last `step.resumed` must continue exactly where the previous one ended. */
@@ -61,14 +71,19 @@ describe('a step cut mid-stream resumes from its checkpoint', () => {
       if (index > 0) expect(delta.offset).toBe(deltas[index - 1]!.offset + deltas[index - 1]!.text.length);
     });
     expect(rebuildStepTexts(events).get(1)).toBe(text);
+    // The continuation does not stream reasoning again: viewers keep what the log held of it.
+    expect(resumed).toMatchObject({ reasoning: [{ length: reasoning.length }] });
+    expectReasoningAsTranscript(events, result);
   });
 
   it('regenerates when the model cannot continue a partial message: viewers roll back to 0', async () => {
     const { events, result, requests } = await cutRun(regenerate);
     expect(result.output).toBe(text);
-    expect(events.find((event) => event.type === 'step.resumed')).toMatchObject({ attempt: 2, offset: 0 });
+    // Regenerated: the reasoning streams again, so viewers drop what they had of it.
+    expect(events.find((event) => event.type === 'step.resumed')).toMatchObject({ attempt: 2, offset: 0, reasoning: [] });
     expect(requests.map((request) => request.prefill)).toEqual(['', '']);
     expect(deltasAfterResume(events)[0]?.offset).toBe(0);
     expect(rebuildStepTexts(events).get(1)).toBe(text);
+    expectReasoningAsTranscript(events, result);
   });
 });

@@ -12,8 +12,9 @@ const { History } = protos.temporal.api.history.v1;
  * Determinism: the workflow code must replay every recorded history
  * (test/fixtures/histories, recorded from real runs by record-histories.ts):
  * a tool run, a cancelled run, a run that continued as new, a step retried
- * from its checkpoint, a failed run and the run that resumed it, and runs
- * with structured output (valid, and failed with StructuredOutputError). A change
+ * from its checkpoint, a failed run and the run that resumed it, a run
+ * cancelled while its step waited between retries, and runs with structured
+ * output (valid, and failed with StructuredOutputError). A change
  * that would break running workflows fails here; guard it with patched().
  */
 const directory = new URL('../fixtures/histories/', import.meta.url).pathname;
@@ -22,7 +23,17 @@ const files = readdirSync(directory).filter((file) => file.endsWith('.json'));
 describe('workflow determinism over recorded histories', () => {
   it('has histories for each kind of run', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['tool-run.json', 'cancelled-run.json', 'continue-as-new-first.json', 'retried-step.json', 'failed-run.json', 'resumed-run.json', 'structured-run.json', 'structured-mismatch.json']),
+      expect.arrayContaining([
+        'tool-run.json',
+        'cancelled-run.json',
+        'continue-as-new-first.json',
+        'retried-step.json',
+        'failed-run.json',
+        'resumed-run.json',
+        'cancelled-in-backoff.json',
+        'structured-run.json',
+        'structured-mismatch.json',
+      ]),
     );
   });
 

@@ -18,6 +18,32 @@ export function rebuildStepTexts(events: RunEvent[]): Map<number, string> {
   return texts;
 }
 
+/**
+ * Each step's reasoning as a viewer rebuilds it: `reasoning.delta` appended to
+ * its block, and on `step.resumed` only the listed blocks kept, cut to their
+ * length. Compare with the transcript's reasoning blocks.
+ */
+export function rebuildStepReasoning(events: RunEvent[]): Map<number, { blockId: string; text: string }[]> {
+  const steps = new Map<number, Map<string, string>>();
+  const blocksOf = (step: number) => steps.get(step) ?? steps.set(step, new Map()).get(step)!;
+  for (const event of events) {
+    if (event.type === 'step.started') blocksOf(event.step);
+    if (event.type === 'step.resumed' && event.reasoning) {
+      const before = blocksOf(event.step);
+      steps.set(event.step, new Map(event.reasoning.map(({ blockId, length }) => [blockId, (before.get(blockId) ?? '').slice(0, length)])));
+    }
+    if (event.type === 'reasoning.delta') {
+      const blocks = blocksOf(event.step);
+      blocks.set(event.blockId, (blocks.get(event.blockId) ?? '') + event.text);
+    }
+  }
+  return new Map([...steps].map(([step, blocks]) => [step, [...blocks].map(([blockId, text]) => ({ blockId, text }))]));
+}
+
+/** A transcript message's reasoning in the shape `rebuildStepReasoning` gives. */
+export const reasoningOf = (message: { reasoning?: { blockId: string; text: string }[] }) =>
+  (message.reasoning ?? []).map(({ blockId, text }) => ({ blockId, text }));
+
 export function expectStrictlyIncreasing(events: LoggedEvent[]): boolean {
   return events.every((entry, index) => index === 0 || compareStreamIds(events[index - 1]!.id, entry.id) < 0);
 }

@@ -17,6 +17,22 @@ describe('checkpoints', () => {
     expect(logged.update(5, 1)).toBe(3);
   });
 
+  it('logged reasoning advances block by block with the text, from what a resume kept', () => {
+    const logged = new LoggedText(0, [{ blockId: 'a', length: 2 }]);
+    logged.publishedReasoning(0, 'a', 4);
+    logged.publishedReasoning(1, 'b', 3);
+    logged.published(2, 5);
+    expect(logged.update(-1, undefined)).toBe(0);
+    expect(logged.reasoning).toEqual([{ blockId: 'a', length: 2 }]);
+    expect(logged.update(1, undefined)).toBe(0);
+    expect(logged.reasoning).toEqual([{ blockId: 'a', length: 4 }, { blockId: 'b', length: 3 }]);
+    const accumulated = new StepAccumulator({ text: 'hello', reasoning: [{ blockId: 'a', text: 'abcd' }, { blockId: 'b', text: 'xyz' }] });
+    expect(takeCheckpoint(accumulated, { loggedLength: logged.update(2, undefined), loggedReasoning: logged.reasoning, lastLogId: '1-0' }, settings)).toMatchObject({
+      loggedLength: 5,
+      loggedReasoning: [{ blockId: 'a', length: 4 }, { blockId: 'b', length: 3 }],
+    });
+  });
+
   it('keeps the text under the size bound, offsets only above it', () => {
     const accumulated = new StepAccumulator({ text: 'short' });
     expect(takeCheckpoint(accumulated, { loggedLength: 9, lastLogId: '1-0' }, settings)).toEqual({ version: 1, textLength: 5, text: 'short', loggedLength: 5, lastLogId: '1-0' });
@@ -33,8 +49,19 @@ describe('checkpoints', () => {
       rollbackTo: 3,
       text: 'Hello',
       reasoning: [],
+      keepReasoning: [],
       republish: 'lo',
     });
+    // Reasoning is kept as far as the log held it, block by block; a block the log never got is dropped.
+    const withReasoning = checkpoint({
+      reasoning: [{ blockId: 'a', text: 'think' }, { blockId: 'b', text: 'more' }],
+      loggedReasoning: [{ blockId: 'a', length: 9 }],
+    });
+    expect(await planResume({ checkpoint: withReasoning, continuesPartialText: true, readLoggedText: noLog })).toMatchObject({
+      kind: 'continue',
+      keepReasoning: [{ blockId: 'a', length: 5 }],
+    });
+    expect(await planResume({ checkpoint: withReasoning, continuesPartialText: false, readLoggedText: noLog })).toMatchObject({ kind: 'regenerate', keepReasoning: [] });
     expect(await planResume({ checkpoint: checkpoint({}), continuesPartialText: false, readLoggedText: noLog })).toMatchObject({ kind: 'regenerate', rollbackTo: 0 });
     expect(await planResume({ checkpoint: checkpoint({ toolCalls: [{ callId: 'c', name: 't', arguments: {} }] }), continuesPartialText: true, readLoggedText: noLog })).toMatchObject({ kind: 'regenerate' });
     expect(await planResume({ checkpoint: undefined, continuesPartialText: true, readLoggedText: noLog })).toMatchObject({ kind: 'regenerate' });

@@ -1,5 +1,6 @@
 // One run, live: EventSource with the run's viewer token. Text deltas are applied at their
-// offset and rolled back on step.resumed (API.md), so what is shown is the final transcript.
+// offset, and text and reasoning are rolled back on step.resumed (API.md, README "Events"),
+// so what is shown is the final transcript.
 const keyName = 'runstream.apiKey';
 const runId = decodeURIComponent(location.pathname.split('/').filter(Boolean).at(-1) ?? '');
 let token = new URLSearchParams(location.search).get('token');
@@ -58,7 +59,7 @@ function stepCard(number) {
   const tools = el('ol', 'tools');
   card.append(head, reasoning, text, tools);
   $('timeline').append(card);
-  step = { card, usage, reasoning, reasoningText: '', text, textValue: '', tools, calls: new Map() };
+  step = { card, usage, reasoning, reasoningBlocks: new Map(), text, textValue: '', tools, calls: new Map() };
   steps.set(number, step);
   return step;
 }
@@ -66,6 +67,14 @@ function stepCard(number) {
 function setText(step, value) {
   step.textValue = value;
   step.text.textContent = value;
+}
+
+/** Reasoning is kept per block, so a resume can cut each block back to what the transcript keeps. */
+function setReasoning(step, blocks) {
+  step.reasoningBlocks = blocks;
+  const text = [...blocks.values()].join('\n\n');
+  step.reasoning.hidden = text === '';
+  step.reasoning.querySelector('.reasoning-text').textContent = text;
 }
 
 function toolCard(step, callId, name) {
@@ -109,11 +118,7 @@ function applySnapshot(event) {
     if (message.role === 'assistant') {
       current = stepCard(++number);
       setText(current, message.content);
-      for (const block of message.reasoning ?? []) current.reasoningText += block.text;
-      if (current.reasoningText) {
-        current.reasoning.hidden = false;
-        current.reasoning.querySelector('.reasoning-text').textContent = current.reasoningText;
-      }
+      setReasoning(current, new Map((message.reasoning ?? []).map((block) => [block.blockId, block.text])));
       for (const call of message.toolCalls ?? []) toolCard(current, call.callId, call.name).args.textContent = json(call.arguments);
     } else if (message.role === 'tool' && current) {
       const call = toolCard(current, message.callId, message.name);
@@ -141,9 +146,8 @@ function apply(event) {
     }
     case 'reasoning.delta': {
       const step = stepCard(event.step);
-      step.reasoningText += event.text;
-      step.reasoning.hidden = false;
-      step.reasoning.querySelector('.reasoning-text').textContent = step.reasoningText;
+      step.reasoningBlocks.set(event.blockId, (step.reasoningBlocks.get(event.blockId) ?? '') + event.text);
+      setReasoning(step, step.reasoningBlocks);
       break;
     }
     case 'tool_call.started':
@@ -173,6 +177,10 @@ function apply(event) {
     case 'step.resumed': {
       const step = stepCard(event.step);
       setText(step, step.textValue.slice(0, event.offset));
+      // Only the listed blocks stay, cut to their length (none when the step is regenerated); absent from older servers.
+      if (event.reasoning) {
+        setReasoning(step, new Map(event.reasoning.map(({ blockId, length }) => [blockId, (step.reasoningBlocks.get(blockId) ?? '').slice(0, length)])));
+      }
       step.card.append(el('div', 'note', `↻ resumed (attempt ${event.attempt}) at character ${event.offset}`));
       break;
     }
