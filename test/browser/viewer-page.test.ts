@@ -100,4 +100,14 @@ describe('viewer page (chromium)', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('runstream.apiKey'))).toBe(testApiKey);
     await page.close();
   });
+  it('shows a run\'s structured output under its summary', async () => {
+    const model = await registerScript({ turns: [{ text: '{"product":126}' }] });
+    const output = { schema: { type: 'object', properties: { product: { type: 'number' } }, required: ['product'] } };
+    const run = await stack.client.enqueue({ input: 'What is (17+25)*3?', model: `openai:${model}`, tools: [], output });
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/runs/${run.id}?token=${encodeURIComponent(run.viewerToken)}`);
+    await page.waitForSelector('body[data-status="completed"]');
+    expect(JSON.parse((await page.textContent('#summary .structured-output')) ?? '')).toEqual({ product: 126 });
+    await page.close();
+  });
 });

@@ -191,8 +191,10 @@ function apply(event) {
       break;
     }
     case 'run.completed': {
-      const { usage, steps: count } = event.result;
+      const { usage, steps: count, structuredOutput } = event.result;
       finish('completed', `completed · ${count} step${count === 1 ? '' : 's'} · ${usage.inputTokens} tokens in, ${usage.outputTokens} out`);
+      // A run asked for structured output shows the validated object under the summary.
+      if (structuredOutput !== undefined) $('summary').append(el('div', 'structured-label', 'structured output'), el('pre', 'structured-output', json(structuredOutput)));
       break;
     }
     case 'run.failed':
