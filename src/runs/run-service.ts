@@ -88,20 +88,28 @@ export class RunService {
       ...(request.durability === undefined ? {} : { durability: request.durability }),
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
+    await this.startOnce(id, input, { model, ...(request.metadata ? { metadata: request.metadata } : {}) });
+    return { id, status: statusOf(await this.describe(id)) };
+  }
+
+  /**
+   * Starts the run under this id unless it exists: USE_EXISTING answers a
+   * running one, REJECT_DUPLICATE keeps a finished one from starting again, so
+   * concurrent or repeated requests for one id land on one run.
+   */
+  private async startOnce(id: string, input: AgentRunInput, memo: Record<string, unknown>): Promise<void> {
     try {
       await this.options.client.workflow.start('agentRun', {
         workflowId: id,
         taskQueue: this.options.taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        // A finished run keeps its id: the same idempotency key must not start it again.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        memo: { model, ...(request.metadata ? { metadata: request.metadata } : {}) },
+        memo,
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    return { id, status: statusOf(await this.describe(id)) };
   }
 
   /** The id a request gets: derived from the idempotency key when there is one, so retries land on one run. */
@@ -213,18 +221,7 @@ export class RunService {
     const progress = await this.options.client.workflow.getHandle(current.workflowId).query(progressQuery);
     const input = resumeInput(current.workflowId, progress);
     const id = resumedRunId(current.workflowId);
-    try {
-      await this.options.client.workflow.start('agentRun', {
-        workflowId: id,
-        taskQueue: this.options.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        memo: { ...current.memo, model: input.model, resumedFrom: current.workflowId },
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
+    await this.startOnce(id, input, { ...current.memo, model: input.model, resumedFrom: current.workflowId });
     return { id };
   }
 
