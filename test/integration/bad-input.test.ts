@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+import { countWorkflowsOnQueue, postRunBody, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
 
 const run = promisify(execFile);
 
@@ -14,18 +14,8 @@ describe('bad input gets a clear error and starts nothing', () => {
     await stack?.stop();
   });
 
-  const post = (body: string) =>
-    fetch(`${stack.api.url}/v1/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testApiKey}`, 'content-type': 'application/json' },
-      body,
-    });
-
-  const workflowsOnQueue = async () => {
-    let count = 0;
-    for await (const _ of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.env.RUNSTREAM_TASK_QUEUE}'` })) count++;
-    return count;
-  };
+  const post = (body: string) => postRunBody(stack, body);
+  const workflowsOnQueue = () => countWorkflowsOnQueue(stack);
 
   it.each([
     ['an unknown model', JSON.stringify({ input: 'hi', model: 'nope:gpt' }), 'model', /unknown model "nope:gpt"/],

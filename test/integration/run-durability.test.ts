@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
 import { progressQuery } from '../../workflows/definitions.js';
-import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+import { postRunBody, registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 
 /** `durability` in `POST /v1/runs`: bounded by zod, passed to the workflow, and it changes how the run retries. */
 describe('per-run durability settings over HTTP', () => {
@@ -13,12 +13,7 @@ describe('per-run durability settings over HTTP', () => {
     await stack?.stop();
   });
 
-  const post = (body: unknown) =>
-    fetch(`${stack.api.url}/v1/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${testApiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const post = (body: unknown) => postRunBody(stack, body);
 
   it.each([
     [{ heartbeatTimeoutMs: 10 }, 'durability.heartbeatTimeoutMs', /at least 1000/],

@@ -4,7 +4,7 @@ import { RunFailedError } from '../../src/client/index.js';
 import type { RunEventOf } from '../../src/events.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { collect } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+import { countWorkflowsOnQueue, postRunBody, registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 import { protocolOf, providerPrefixes, servedFor } from './providers-support.js';
 
 const calculation = {
@@ -145,11 +145,7 @@ describe('structured output end to end (real Temporal, real Redis, local LLM ser
   });
 
   it('bad output bodies: 400 naming the field, and no workflow started', async () => {
-    const workflows = async () => {
-      let count = 0;
-      for await (const _ of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.env.RUNSTREAM_TASK_QUEUE}'` })) count++;
-      return count;
-    };
+    const workflows = () => countWorkflowsOnQueue(stack);
     const before = await workflows();
     const cases: [unknown, string, RegExp][] = [
       [{ schema: { type: 'array', items: {} } }, 'output.schema', /must describe an object/],
@@ -159,11 +155,7 @@ describe('structured output end to end (real Temporal, real Redis, local LLM ser
       ['json please', 'output', /expected object/],
     ];
     for (const [output, path, message] of cases) {
-      const response = await fetch(`${stack.api.url}/v1/runs`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${testApiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ input: 'hi', output }),
-      });
+      const response = await postRunBody(stack, { input: 'hi', output });
       expect(response.status, JSON.stringify(output)).toBe(400);
       const body = (await response.json()) as { error: { issues: { path: string; message: string }[] } };
       expect(body.error.issues.find((issue) => issue.path === path)?.message, JSON.stringify(output)).toMatch(message);

@@ -91,3 +91,19 @@ export async function startTestStack(
   if (!options.deferWorker) await startWorker();
   return stack;
 }
+
+/** `POST /v1/runs` with the test key and a raw body (a string is sent as is, so tests can send broken JSON). */
+export function postRunBody(stack: TestStack, body: unknown): Promise<Response> {
+  return fetch(`${stack.api.url}/v1/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${testApiKey}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** How many workflows this stack's task queue has seen: a rejected request must leave the count unchanged. */
+export async function countWorkflowsOnQueue(stack: TestStack): Promise<number> {
+  let count = 0;
+  for await (const _ of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.env.RUNSTREAM_TASK_QUEUE}'` })) count++;
+  return count;
+}
