@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { followRun, SlowConsumerError } from '../bus/follow-run.js';
 import { isStreamId } from '../bus/stream-id.js';
 import { isTerminalEvent } from '../events.js';
+import { statusOf } from '../runs/run-service.js';
 import { ApiError } from './api-error.js';
 import type { ApiDependencies } from './app.js';
 import { RunCloseWatch } from './run-close-watch.js';
@@ -117,7 +118,8 @@ export async function streamRunEvents(
       if (!(await follow({ untilCaughtUp: true, signal: abort.signal }))) return RESPONSE_ALREADY_SENT;
       // Unless the final event was logged at or before the id the viewer resumed after: then it has it already.
       if (!sawFinal && !(await lastLogEntry(deps.log, runId))?.terminal) {
-        const closing = await buildSnapshot(deps.runs, runId, nextId(lastSent ?? `${Date.now() - 1}-0`), lastSent);
+        const status = statusOf(await deps.runs.describe(runId));
+        const closing = await buildSnapshot(deps.runs, runId, status, nextId(lastSent ?? `${Date.now() - 1}-0`), lastSent);
         sse.send(closing.id, 'snapshot', closing.json);
       }
     }

@@ -34,13 +34,12 @@ export async function startingPoint(log: RunLog, runs: RunService, runId: string
   if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed };
 
   // With no log left, an id just below this millisecond: every entry the run appends from now on sorts after it.
-  const snapshot = await buildSnapshot(runs, runId, last?.id ?? `${Date.now() - 1}-0`, after);
+  const snapshot = await buildSnapshot(runs, runId, status, last?.id ?? `${Date.now() - 1}-0`, after);
   return { snapshot, after: snapshot.id, ended: closed, closed };
 }
 
-/** A snapshot of the run as the workflow has it, with an id after `after`. */
-export async function buildSnapshot(runs: RunService, runId: string, id: string, after: string | undefined) {
-  const status = statusOf(await runs.describe(runId));
+/** A snapshot of the run as the workflow has it (in `status`), with an id after `after`. */
+export async function buildSnapshot(runs: RunService, runId: string, status: RunStatus, id: string, after: string | undefined) {
   const messages = await transcript(runs, runId);
   const snapshotId = after !== undefined && compareStreamIds(id, after) <= 0 ? nextId(after) : id;
   const event: RunEventOf<'snapshot'> = { type: 'snapshot', runId, at: new Date().toISOString(), status, messages };
