@@ -70,7 +70,7 @@ export function takeCheckpoint(
     textLength: accumulated.text.length,
     ...(accumulated.text.length <= settings.maxTextChars ? { text: accumulated.text } : {}),
     loggedLength: Math.min(logged.loggedLength, accumulated.text.length),
-    ...(logged.lastLogId === undefined ? {} : { lastLogId: logged.lastLogId }),
+    lastLogId: logged.lastLogId,
     ...(keepReasoning && accumulated.reasoning.length ? { reasoning: accumulated.reasoning.map((block) => ({ ...block })) } : {}),
     ...(keepReasoning && loggedReasoning.length ? { loggedReasoning } : {}),
     ...(accumulated.toolCalls.length ? { toolCalls: [...accumulated.toolCalls] } : {}),

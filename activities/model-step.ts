@@ -20,14 +20,14 @@ export interface ModelStepInput {
   runId: string;
   step: number;
   model: string;
-  instructions?: string;
+  instructions?: string | undefined;
   messages: Message[];
   tools: string[];
-  timeouts?: Partial<StreamTimeouts>;
+  timeouts?: Partial<StreamTimeouts> | undefined;
   /** Run-level resume: the interrupted partial message of the run this one carries on. */
-  resumeFrom?: StepCheckpoint;
+  resumeFrom?: StepCheckpoint | undefined;
   /** Structured output: sent to the provider, and a final answer is validated against it here (zod stays out of workflows). */
-  output?: OutputSpec;
+  output?: OutputSpec | undefined;
 }
 
 /** Maps one neutral model event onto the run event viewers see (undefined: nothing to show). */
@@ -58,7 +58,7 @@ const isReasoning = (event: ModelEvent) => event.type === 'reasoning-start' || e
 const responseFormatOf = (output: OutputSpec): ResponseFormat => ({
   type: 'json_schema',
   name: output.name ?? defaultOutputName,
-  ...(output.description === undefined ? {} : { description: output.description }),
+  description: output.description,
   schema: output.schema,
   strict: output.strict ?? false,
 });
@@ -126,12 +126,12 @@ export function createModelStep(deps: ActivityDependencies) {
       });
       const stream = model.stream(
         {
-          ...(input.instructions === undefined ? {} : { instructions: input.instructions }),
+          instructions: input.instructions,
           messages: input.messages,
           tools,
           timeouts: { ...deps.timeouts, ...input.timeouts },
-          ...(continuing ? { prefill: accumulated.text } : {}),
-          ...(input.output ? { responseFormat: responseFormatOf(input.output) } : {}),
+          prefill: continuing ? accumulated.text : undefined,
+          responseFormat: input.output && responseFormatOf(input.output),
         },
         { signal: stepSignal(publisher) },
       );
@@ -164,7 +164,7 @@ export function createModelStep(deps: ActivityDependencies) {
         message: accumulated.message(),
         usage,
         finishReason: accumulated.finishReason,
-        ...(accumulated.rawFinishReason === undefined ? {} : { rawFinishReason: accumulated.rawFinishReason }),
+        rawFinishReason: accumulated.rawFinishReason,
       };
       // Only a final answer must match: a step that calls tools is not the answer yet.
       if (input.output && accumulated.toolCalls.length === 0) {

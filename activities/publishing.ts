@@ -18,7 +18,7 @@ export function openPublisher(deps: ActivityDependencies, runId: string, options
   let warned = false;
   const publisher: RunPublisher = new RunPublisher(deps.log, runId, {
     producer,
-    ...(options.perAttempt ? { fence: { execution, attempt: info.attempt } } : {}),
+    fence: options.perAttempt ? { execution, attempt: info.attempt } : undefined,
     onError: (error) => {
       if (warned) return;
       warned = true;

@@ -77,9 +77,9 @@ export interface StepOutput {
   message: AssistantMessage;
   usage: Usage;
   finishReason: FinishReason;
-  rawFinishReason?: string;
+  rawFinishReason?: string | undefined;
   /** Set on a final answer (no tool calls) of a run that asked for structured output: what its validation found. */
-  structured?: StructuredOutcome;
+  structured?: StructuredOutcome | undefined;
 }
 
 /** A final answer checked against the run's output schema; plain JSON, as it is part of a step's result in history. */

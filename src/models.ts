@@ -83,7 +83,7 @@ export function createModelResolver(options: ModelResolverOptions): ModelResolve
           modelId,
           baseURL: env.OPENAI_BASE_URL,
           apiKey: env.OPENAI_API_KEY,
-          ...(env.OPENAI_REASONING_SUMMARY ? { reasoningSummary: env.OPENAI_REASONING_SUMMARY } : {}),
+          reasoningSummary: env.OPENAI_REASONING_SUMMARY,
         });
       case 'anthropic':
         if (!env.ANTHROPIC_API_KEY) throw new ModelUnavailableError('ANTHROPIC_API_KEY is not set in the worker environment');
@@ -91,7 +91,7 @@ export function createModelResolver(options: ModelResolverOptions): ModelResolve
           modelId,
           baseURL: env.ANTHROPIC_BASE_URL,
           apiKey: env.ANTHROPIC_API_KEY,
-          ...(env.ANTHROPIC_THINKING_BUDGET ? { thinkingBudgetTokens: env.ANTHROPIC_THINKING_BUDGET } : {}),
+          thinkingBudgetTokens: env.ANTHROPIC_THINKING_BUDGET,
         });
     }
   };

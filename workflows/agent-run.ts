@@ -88,12 +88,12 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           runId,
           step: steps,
           model: input.model,
-          ...(input.instructions === undefined ? {} : { instructions: input.instructions }),
+          instructions: input.instructions,
           messages,
           tools: input.tools,
-          ...(input.timeouts ? { timeouts: input.timeouts } : {}),
-          ...(resumeFrom ? { resumeFrom } : {}),
-          ...(input.output ? { output: input.output } : {}),
+          timeouts: input.timeouts,
+          resumeFrom,
+          output: input.output,
         });
       } catch (error) {
         let partial = interruptedPartial(error);

@@ -6,31 +6,31 @@ import type { OutputSpec } from '../src/structured/output-spec.js';
 /** How quickly a dead worker is noticed and how often a step is retried; tests shorten them. */
 export interface DurabilitySettings {
   /** A model step or tool call whose worker stops heartbeating this long is retried elsewhere (default 10 s). */
-  heartbeatTimeoutMs?: number;
+  heartbeatTimeoutMs?: number | undefined;
   /** Attempts of one model step before the run fails (default 6). */
-  modelStepMaxAttempts?: number;
+  modelStepMaxAttempts?: number | undefined;
   /** First retry delay; doubles up to a minute (default 1 s). */
-  retryInitialIntervalMs?: number;
+  retryInitialIntervalMs?: number | undefined;
   /** Attempts of one tool call (default 3); at-most-once tools run at most once whatever this says. */
-  toolMaxAttempts?: number;
+  toolMaxAttempts?: number | undefined;
   /** Longest a lifecycle-event publish may take before it is retried (default 1 min). */
-  publishTimeoutMs?: number;
+  publishTimeoutMs?: number | undefined;
 }
 
 /** Workflow input: plain JSON, no secrets (keys live in the worker's environment). */
 export interface AgentRunInput {
   model: string;
-  instructions?: string;
+  instructions?: string | undefined;
   /** The transcript so far; a new run starts with the user's messages. */
   messages: Message[];
   tools: string[];
   maxSteps: number;
-  timeouts?: Partial<StreamTimeouts>;
+  timeouts?: Partial<StreamTimeouts> | undefined;
   /** Structured output: the final answer is validated against this schema and becomes `result.structuredOutput`. */
-  output?: OutputSpec;
-  durability?: DurabilitySettings;
+  output?: OutputSpec | undefined;
+  durability?: DurabilitySettings | undefined;
   /** Set when a run continues as new: what earlier runs of this workflow already did. */
   carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason };
   /** Set when this run carries on a failed, cancelled or terminated run (`POST /v1/runs/:id/resume`). */
-  resumed?: { fromRunId: string; partial?: StepCheckpoint };
+  resumed?: { fromRunId: string; partial?: StepCheckpoint | undefined } | undefined;
 }

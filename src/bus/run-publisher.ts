@@ -10,7 +10,7 @@ export interface RunPublisherOptions {
    * execution's fence; once a later attempt raised it, appends are refused and
    * the publisher stops (see `superseded`).
    */
-  fence?: AttemptFence;
+  fence?: AttemptFence | undefined;
   /** Events held while Redis is unreachable; beyond it the oldest deltas are dropped. */
   maxBuffered?: number;
   /** Events sent per round trip. */

@@ -9,7 +9,7 @@ export const exitCodeFor: Record<FinalStatus, number> = { completed: 0, failed: 
 export async function followRunInTerminal(
   client: ReturnType<typeof createClient>,
   runId: string,
-  options: { after?: string; signal?: AbortSignal; structuredOutput?: boolean } = {},
+  options: { after?: string | undefined; signal?: AbortSignal | undefined; structuredOutput?: boolean } = {},
 ): Promise<FinalStatus> {
   // With structured output, stdout carries only the final JSON (for pipes and files); the streamed text goes to stderr.
   const renderer = new RunRenderer({
@@ -21,8 +21,8 @@ export async function followRunInTerminal(
   let structured: { value: unknown } | undefined;
   try {
     for await (const { event } of client.subscribe(runId, {
-      ...(options.after ? { after: options.after } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      after: options.after,
+      signal: options.signal,
       onReconnect: ({ attempt }) => {
         if (attempt === 1) process.stderr.write('\n… connection lost, reconnecting\n');
       },

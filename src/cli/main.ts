@@ -52,8 +52,8 @@ async function main(argv: string[]): Promise<number> {
         options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, insecure: { type: 'boolean' } },
       });
       await runDev({
-        ...(values.port ? { port: Number(values.port) } : {}),
-        ...(values.insecure ? { insecure: true } : {}),
+        port: values.port === undefined ? undefined : Number(values.port),
+        insecure: values.insecure,
         onReady: async ({ apiUrl, apiKey }) => {
           if (values['no-demo']) return;
           const client = createClient({ url: apiUrl, apiKey });
@@ -82,9 +82,9 @@ async function main(argv: string[]): Promise<number> {
       const env = requireServers(readEnv());
       if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError('--port: expected a port number');
       const api = await startApiProcess(env, {
-        ...(values.port ? { port: Number(values.port) } : {}),
-        ...(values.host ? { host: values.host } : {}),
-        ...(values.insecure ? { insecure: true } : {}),
+        port: values.port === undefined ? undefined : Number(values.port),
+        host: values.host,
+        insecure: values.insecure,
       });
       process.stderr.write(`runstream API on ${api.url}${values.insecure ? ' (insecure: no API key, this machine only)' : ''}\n`);
       process.stderr.write(`viewer page    ${api.url}/\n`);
@@ -119,11 +119,11 @@ async function main(argv: string[]): Promise<number> {
       const client = createClient({ url: apiUrl, apiKey });
       const run = await client.enqueue({
         input: prompt,
-        ...(values.model ? { model: values.model } : {}),
-        ...(values.tools !== undefined ? { tools: values.tools.split(',').map((tool) => tool.trim()).filter(Boolean) } : {}),
-        ...(maxSteps === undefined ? {} : { maxSteps }),
-        ...(values.instructions ? { instructions: values.instructions } : {}),
-        ...(outputSchema ? { output: { schema: outputSchema } } : {}),
+        model: values.model,
+        tools: values.tools?.split(',').map((tool) => tool.trim()).filter(Boolean),
+        maxSteps,
+        instructions: values.instructions,
+        output: outputSchema && { schema: outputSchema },
       });
       if (!values.follow) {
         process.stdout.write(`${run.id}\n`);
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
       if (values.after !== undefined && !isStreamId(values.after)) throw new CliError('--after: expected an event id such as 1700000000000-0');
       const { apiUrl, apiKey } = clientConfig();
       const client = createClient({ url: apiUrl, apiKey });
-      return exitCodeFor[await followRunInTerminal(client, runId, values.after ? { after: values.after } : {})];
+      return exitCodeFor[await followRunInTerminal(client, runId, { after: values.after })];
     }
     case 'cancel':
     case 'resume': {

@@ -42,8 +42,8 @@ export { isFinal } from './final-event.js';
 
 export interface SubscribeOptions {
   /** Start after this event id (exclusive). */
-  after?: string;
-  signal?: AbortSignal;
+  after?: string | undefined;
+  signal?: AbortSignal | undefined;
   /** Called before each reconnect, for progress indicators. */
   onReconnect?: (info: { attempt: number; lastEventId: string | undefined; error: unknown }) => void;
 }
@@ -81,7 +81,7 @@ export function createClient(options: ClientOptions) {
     const response = await doFetch(`${base}${path}`, {
       method,
       headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     const text = await response.text();
     const json: unknown = text ? JSON.parse(text) : undefined;

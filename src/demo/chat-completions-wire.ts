@@ -49,14 +49,12 @@ export function readChatConversation(request: ChatRequest): WireConversation {
         .filter((message) => message.role === 'tool')
         .map((message) => ({ name: toolNamesById.get(message.tool_call_id ?? '') ?? 'tool', content: textOf(message.content) })),
       toolNames: (request.tools ?? []).map((tool) => tool.function.name),
-      ...(request.response_format?.type === 'json_schema' && request.response_format.json_schema.schema
-        ? { outputSchema: request.response_format.json_schema.schema }
-        : {}),
+      outputSchema: request.response_format?.type === 'json_schema' ? request.response_format.json_schema.schema : undefined,
     },
     turnIndex: after.filter((message) => message.role === 'assistant').length,
     prefill,
     inputCharacters: messages.reduce((sum, message) => sum + textOf(message.content).length, 0),
-    ...(request.response_format ? { responseFormat: request.response_format } : {}),
+    responseFormat: request.response_format,
   };
 }
 

@@ -11,7 +11,7 @@ export interface DemoJsonHints {
   /** The prose answer the demo model would have given. */
   answer: string;
   /** A number a tool computed, if any (e.g. the calculator's result). */
-  number?: number;
+  number?: number | undefined;
 }
 
 type Schema = Record<string, unknown>;

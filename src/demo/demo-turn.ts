@@ -7,7 +7,7 @@ export interface ConversationView {
   toolResults: { name: string; content: string }[];
   toolNames: string[];
   /** The JSON Schema of a requested structured answer (OpenAI protocols), if any. */
-  outputSchema?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown> | undefined;
 }
 
 const expressionPattern = /[-+(]*\d[\d.\s]*(?:[-+*/%^()][\s(]*[-+]?[\d.]+[\s)]*)+/;
@@ -44,7 +44,7 @@ export function demoTurn(view: ConversationView): ScriptedTurn {
   if (view.outputSchema) {
     // Asked for structured output: the same answer, shaped by the schema (best effort, see demo-json.ts).
     const computed = view.toolResults.map((result) => numberIn(result.content)).find((value) => value !== undefined);
-    const json = demoJsonFor(view.outputSchema, { answer: findings.length ? findings.join(' ') : answer, ...(computed === undefined ? {} : { number: computed }) });
+    const json = demoJsonFor(view.outputSchema, { answer: findings.length ? findings.join(' ') : answer, number: computed });
     return { text: JSON.stringify(json), delayMs: 25 };
   }
   return { text: answer, delayMs: 25 };

@@ -42,7 +42,7 @@ export interface ServedRequest {
   /** Structured output as requested on the wire: Chat `response_format`, Responses `text.format`. */
   responseFormat?: unknown;
   /** Anthropic's system prompt, where structured output is asked for in words. */
-  system?: string;
+  system?: string | undefined;
 }
 
 const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, anthropicProtocol];
@@ -130,8 +130,8 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       turnIndex: conversation.turnIndex,
       prefill: conversation.prefill,
       completed: false,
-      ...(conversation.responseFormat === undefined ? {} : { responseFormat: conversation.responseFormat }),
-      ...(conversation.system === undefined ? {} : { system: conversation.system }),
+      responseFormat: conversation.responseFormat,
+      system: conversation.system,
     };
     const failure = failureFor(model);
     if (failure) served.failure = failure.streamError ?? (failsInStream(failure) ? 'in-stream' : String(failure.status));

@@ -66,12 +66,12 @@ function readResponsesConversation(request: ResponsesRequest): WireConversation 
         .filter((item) => item.type === 'function_call_output')
         .map((item) => ({ name: toolNamesById.get(item.call_id) ?? 'tool', content: item.output ?? '' })),
       toolNames: (request.tools ?? []).flatMap((tool) => (tool.name ? [tool.name] : [])),
-      ...(format?.type === 'json_schema' && format.schema ? { outputSchema: format.schema } : {}),
+      outputSchema: format?.type === 'json_schema' ? format.schema : undefined,
     },
     turnIndex,
     prefill: '',
     inputCharacters: items.reduce((sum, item) => sum + textOf(item.content).length + (item.output ?? '').length, 0),
-    ...(format ? { responseFormat: format } : {}),
+    responseFormat: format,
   };
 }
 

@@ -18,7 +18,7 @@ export interface WireConversation {
   prefill: string;
   inputCharacters: number;
   /** The structured-output request as it came on the wire (Chat `response_format`, Responses `text.format`), for tests to assert. */
-  responseFormat?: unknown;
+  responseFormat?: unknown | undefined;
   /** The system prompt (Anthropic `system`), where structured output is asked for in words. */
   system?: string;
 }

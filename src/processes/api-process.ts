@@ -25,14 +25,14 @@ export interface ApiProcess {
 }
 
 export interface ApiProcessOptions {
-  host?: string;
-  port?: number;
-  toolNames?: string[];
+  host?: string | undefined;
+  port?: number | undefined;
+  toolNames?: string[] | undefined;
   /** No API key needed; binds to 127.0.0.1 only. */
-  insecure?: boolean;
+  insecure?: boolean | undefined;
   limits?: Partial<EnqueueLimitSettings>;
-  sse?: Partial<SseSettings>;
-  maxBodyBytes?: number;
+  sse?: Partial<SseSettings> | undefined;
+  maxBodyBytes?: number | undefined;
   viewerTokenTtlSeconds?: number;
 }
 
@@ -106,9 +106,9 @@ export async function startApiProcess(
     apiKeys: new ApiKeys(keys),
     viewerTokens: new ViewerTokens(tokenSecret(process.env, keys), options.viewerTokenTtlSeconds),
     limits: new EnqueueLimits(commands, env.RUNSTREAM_KEY_PREFIX, { ...defaultEnqueueLimits, ...limitsFromEnv(process.env), ...options.limits }),
-    ...(options.insecure ? { insecure: true } : {}),
-    ...(options.sse ? { sse: options.sse } : {}),
-    ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+    insecure: options.insecure,
+    sse: options.sse,
+    maxBodyBytes: options.maxBodyBytes,
   });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.RUNSTREAM_PORT }, () => resolve(started));

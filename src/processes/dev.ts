@@ -10,9 +10,9 @@ import { startApiProcess, type ApiProcess } from './api-process.js';
 import { startWorkerProcess } from './worker-process.js';
 
 export interface DevOptions {
-  port?: number;
+  port?: number | undefined;
   /** The API without keys, on 127.0.0.1 only. */
-  insecure?: boolean;
+  insecure?: boolean | undefined;
   onReady?: (info: { apiUrl: string; apiKey: string }) => Promise<void>;
 }
 
@@ -77,7 +77,7 @@ export async function runDev(options: DevOptions = {}): Promise<void> {
     const workerRun = worker.run();
     api = await startApiProcess(full, {
       port: options.port ?? (await portOrFree(env.RUNSTREAM_PORT)),
-      ...(options.insecure ? { insecure: true } : {}),
+      insecure: options.insecure,
     });
     writeFileSync(devStateFile(), JSON.stringify({ apiUrl: api.url, apiKey }), { mode: 0o600 });
 

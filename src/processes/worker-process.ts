@@ -16,7 +16,7 @@ export interface WorkerProcess {
 
 export interface WorkerProcessOptions {
   /** Tools beyond the built-in ones, registered by name. */
-  tools?: Tool[];
+  tools?: Tool[] | undefined;
   /** Worker tuning passed through (tests: a prebuilt bundle, short sticky timeouts). */
   worker?: Pick<
     RunstreamWorkerOptions,

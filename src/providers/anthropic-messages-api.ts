@@ -98,7 +98,7 @@ export function describeAnthropicErrorBody(body: string): ErrorBodyDescription {
     if (error.success) {
       const kind = kindForAnthropicError(error.data.error);
       // The status decides retryability; only a context-length message refines it.
-      return { message: `${error.data.error.type}: ${error.data.error.message}`, ...(kind === 'context_length' ? { kind } : {}) };
+      return { message: `${error.data.error.type}: ${error.data.error.message}`, kind: kind === 'context_length' ? kind : undefined };
     }
   }
   return { message: body.slice(0, 500) || 'no error body' };
@@ -133,6 +133,6 @@ export function mapAnthropicUsage(usage: AnthropicUsage): Usage {
     inputTokens,
     outputTokens,
     totalTokens: inputTokens + outputTokens,
-    ...(usage.cache_read_input_tokens == null ? {} : { cachedInputTokens: cacheRead }),
+    cachedInputTokens: usage.cache_read_input_tokens == null ? undefined : cacheRead,
   };
 }

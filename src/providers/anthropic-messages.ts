@@ -23,7 +23,7 @@ export interface AnthropicMessagesSettings {
   baseURL: string;
   apiKey: string;
   /** Extended thinking budget; off when undefined. */
-  thinkingBudgetTokens?: number;
+  thinkingBudgetTokens?: number | undefined;
   headers?: Record<string, string>;
 }
 
@@ -58,7 +58,7 @@ export class AnthropicMessagesModel implements LanguageModel {
     const body = {
       model: this.modelId,
       max_tokens: thinking === undefined ? maxTokens : maxTokens + thinking,
-      ...(system === undefined ? {} : { system }),
+      system,
       messages: prompt.messages,
       ...(request.tools.length ? { tools: toAnthropicTools(request.tools) } : {}),
       ...(thinking === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: thinking } }),
@@ -190,7 +190,7 @@ export class AnthropicMessagesModel implements LanguageModel {
     yield {
       type: 'finish',
       finishReason: stopReason === undefined ? 'other' : mapAnthropicStopReason(stopReason),
-      ...(stopReason === undefined ? {} : { rawFinishReason: stopReason }),
+      rawFinishReason: stopReason,
     };
   }
 }

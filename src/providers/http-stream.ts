@@ -25,7 +25,7 @@ export interface StreamingPost {
 
 export interface ErrorBodyDescription {
   message: string;
-  kind?: ProviderErrorKind;
+  kind?: ProviderErrorKind | undefined;
 }
 
 const agents = new Map<number, Agent>();

@@ -20,7 +20,7 @@ export interface StreamTimeouts {
 export const defaultStreamTimeouts: StreamTimeouts = { connectMs: 10_000, idleMs: 60_000, totalMs: 10 * 60_000 };
 
 export interface ModelRequest {
-  instructions?: string;
+  instructions?: string | undefined;
   messages: Message[];
   tools: ToolSpec[];
   /**
@@ -28,11 +28,11 @@ export interface ModelRequest {
    * whose `capabilities.continuesPartialText` is true; the stream then carries
    * on right after it.
    */
-  prefill?: string;
-  maxOutputTokens?: number;
-  timeouts?: Partial<StreamTimeouts>;
+  prefill?: string | undefined;
+  maxOutputTokens?: number | undefined;
+  timeouts?: Partial<StreamTimeouts> | undefined;
   /** Ask for a final answer in JSON matching a schema; each adapter sends it its protocol's way. */
-  responseFormat?: ResponseFormat;
+  responseFormat?: ResponseFormat | undefined;
 }
 
 /**
@@ -43,7 +43,7 @@ export interface ModelRequest {
 export interface ResponseFormat {
   type: 'json_schema';
   name: string;
-  description?: string;
+  description?: string | undefined;
   schema: Record<string, unknown>;
   strict: boolean;
 }

@@ -19,4 +19,4 @@ export type ModelEvent =
   | { type: 'tool-call-delta'; callId: string; argumentsDelta: string }
   | { type: 'tool-call-ready'; callId: string; name: string; argumentsText: string }
   | { type: 'usage'; usage: Usage }
-  | { type: 'finish'; finishReason: FinishReason; rawFinishReason?: string };
+  | { type: 'finish'; finishReason: FinishReason; rawFinishReason?: string | undefined };

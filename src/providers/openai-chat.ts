@@ -162,7 +162,7 @@ export class OpenAIChatModel implements LanguageModel {
         ? {
             response_format: {
               type: 'json_schema',
-              json_schema: { name: format.name, ...(format.description ? { description: format.description } : {}), schema: format.schema, strict: format.strict },
+              json_schema: { name: format.name, description: format.description, schema: format.schema, strict: format.strict },
             },
           }
         : {}),
@@ -271,6 +271,6 @@ export class OpenAIChatModel implements LanguageModel {
     }
     if (usage) yield { type: 'usage', usage };
     const finishReason = finishRaw === undefined ? 'other' : mapOpenAIFinishReason(finishRaw);
-    yield { type: 'finish', finishReason, ...(finishRaw === undefined ? {} : { rawFinishReason: finishRaw }) };
+    yield { type: 'finish', finishReason, rawFinishReason: finishRaw };
   }
 }

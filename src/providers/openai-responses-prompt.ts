@@ -60,7 +60,7 @@ export const toResponsesTools = (tools: ToolSpec[]) =>
 export const toResponsesTextFormat = (format: ResponseFormat) => ({
   type: 'json_schema',
   name: format.name,
-  ...(format.description ? { description: format.description } : {}),
+  description: format.description,
   schema: format.schema,
   strict: format.strict,
 });

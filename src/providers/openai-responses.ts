@@ -15,7 +15,7 @@ export interface OpenAIResponsesSettings {
   baseURL: string;
   apiKey: string;
   /** Ask for reasoning summaries (`reasoning.summary`); some organizations must be verified for it. */
-  reasoningSummary?: 'auto' | 'concise' | 'detailed';
+  reasoningSummary?: 'auto' | 'concise' | 'detailed' | undefined;
   headers?: Record<string, string>;
 }
 
@@ -44,7 +44,7 @@ export class OpenAIResponsesModel implements LanguageModel {
     return {
       model: this.modelId,
       input: toResponsesInput(request.messages),
-      ...(request.instructions ? { instructions: request.instructions } : {}),
+      instructions: request.instructions,
       ...(request.tools.length ? { tools: toResponsesTools(request.tools) } : {}),
       ...(request.maxOutputTokens ? { max_output_tokens: request.maxOutputTokens } : {}),
       ...(request.responseFormat ? { text: { format: toResponsesTextFormat(request.responseFormat) } } : {}),

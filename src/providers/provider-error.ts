@@ -31,8 +31,8 @@ export interface ProviderErrorInit {
   provider: string;
   modelId: string;
   message: string;
-  status?: number;
-  retryAfterMs?: number;
+  status?: number | undefined;
+  retryAfterMs?: number | undefined;
   cause?: unknown;
 }
 

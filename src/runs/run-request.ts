@@ -9,11 +9,12 @@ export const maxStepsLimit = 100;
  * Per-run stream timeouts (ms). Bounded so a run can neither spin on
  * instant timeouts nor outlive its model-step activity's 15-minute limit.
  */
+// exactOptional: these are spread over the defaults, where an explicit undefined would erase one.
 export const runTimeoutsSchema = z
   .object({
-    connectMs: z.number().int().min(100, 'connectMs must be at least 100').max(120_000, 'connectMs must be at most 120000').optional(),
-    idleMs: z.number().int().min(100, 'idleMs must be at least 100').max(600_000, 'idleMs must be at most 600000').optional(),
-    totalMs: z.number().int().min(1_000, 'totalMs must be at least 1000').max(900_000, 'totalMs must be at most 900000').optional(),
+    connectMs: z.number().int().min(100, 'connectMs must be at least 100').max(120_000, 'connectMs must be at most 120000').exactOptional(),
+    idleMs: z.number().int().min(100, 'idleMs must be at least 100').max(600_000, 'idleMs must be at most 600000').exactOptional(),
+    totalMs: z.number().int().min(1_000, 'totalMs must be at least 1000').max(900_000, 'totalMs must be at most 900000').exactOptional(),
   })
   .strict();
 

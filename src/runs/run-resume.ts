@@ -38,6 +38,6 @@ export function resumeInput(fromRunId: string, progress: RunProgress): AgentRunI
     ...progress.settings,
     messages,
     maxSteps: Math.max(1, progress.settings.maxSteps - Math.max(0, progress.step - 1)),
-    resumed: { fromRunId, ...(partial ? { partial } : {}) },
+    resumed: { fromRunId, partial },
   };
 }

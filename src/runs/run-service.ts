@@ -82,10 +82,10 @@ export class RunService {
       messages,
       tools,
       maxSteps: request.maxSteps ?? this.options.defaultMaxSteps ?? 10,
-      ...(request.instructions === undefined ? {} : { instructions: request.instructions }),
-      ...(request.timeouts === undefined ? {} : { timeouts: request.timeouts }),
-      ...(request.output === undefined ? {} : { output: request.output }),
-      ...(request.durability === undefined ? {} : { durability: request.durability }),
+      instructions: request.instructions,
+      timeouts: request.timeouts,
+      output: request.output,
+      durability: request.durability,
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
     await this.startOnce(id, input, { model, ...(request.metadata ? { metadata: request.metadata } : {}) });
@@ -140,7 +140,7 @@ export class RunService {
         id: execution.workflowId,
         status: listedStatus(execution.status.name),
         createdAt: execution.startTime.toISOString(),
-        ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
+        closedAt: execution.closeTime?.toISOString(),
         model: String(execution.memo?.model ?? ''),
       });
       if (runs.length >= limit) break;
@@ -236,7 +236,7 @@ export interface RunSummary {
   id: string;
   status: RunStatus;
   createdAt: string;
-  closedAt?: string;
+  closedAt?: string | undefined;
   model: string;
 }
 
@@ -256,9 +256,16 @@ export function statusOf(description: WorkflowExecutionDescription): RunStatus {
       return description.historyLength <= 2 ? 'queued' : 'running';
     case 'COMPLETED':
       return 'completed';
+    case 'PAUSED':
+      // Paused by an operator: still open, and it carries on when unpaused.
+      return 'running';
     case 'CANCELLED':
       return 'cancelled';
-    default:
+    case 'FAILED':
+    case 'TERMINATED':
+    case 'TIMED_OUT':
+    case 'UNKNOWN':
+    case 'UNSPECIFIED':
       return 'failed';
   }
 }

@@ -30,6 +30,6 @@ export class ApiError extends Error {
   }
 
   toJSON() {
-    return { error: { type: this.type, message: this.message, ...(this.issues ? { issues: this.issues } : {}) } };
+    return { error: { type: this.type, message: this.message, issues: this.issues } };
   }
 }

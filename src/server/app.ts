@@ -24,9 +24,9 @@ export interface ApiDependencies {
   /** Per-key rate and concurrency limits in Redis; none when undefined. */
   limits?: EnqueueLimits;
   /** No key needed (`--insecure`, loopback only). */
-  insecure?: boolean;
-  maxBodyBytes?: number;
-  sse?: Partial<SseSettings>;
+  insecure?: boolean | undefined;
+  maxBodyBytes?: number | undefined;
+  sse?: Partial<SseSettings> | undefined;
   streamStats?: StreamStats;
 }
 

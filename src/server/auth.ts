@@ -9,7 +9,7 @@ export interface AuthSettings {
    * `runstream api --insecure`: no key needed. The process binds to 127.0.0.1
    * only in that mode (api-process enforces it), so only this machine can call.
    */
-  insecure?: boolean;
+  insecure?: boolean | undefined;
 }
 
 /** The key id every request gets in insecure mode (its limits and idempotency scope). */

@@ -61,7 +61,7 @@ export async function startTestStack(
   let workerRun: Promise<void> | undefined;
   const startWorker = async () => {
     const worker = await startWorkerProcess(env, {
-      ...(options.tools ? { tools: options.tools } : {}),
+      tools: options.tools,
       worker: { workflowBundle: workflowBundle(), ...options.worker },
     });
     workerRun = worker.run();
@@ -70,7 +70,7 @@ export async function startTestStack(
   };
   const api = await startApiProcess(env, {
     port: 0,
-    ...(options.tools ? { toolNames: ['calculator', 'current_time', ...options.tools.map((tool) => tool.name)] } : {}),
+    toolNames: options.tools && ['calculator', 'current_time', ...options.tools.map((tool) => tool.name)],
   });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });

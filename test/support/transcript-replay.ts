@@ -41,7 +41,7 @@ export function rebuildStepReasoning(events: RunEvent[]): Map<number, { blockId:
 }
 
 /** A transcript message's reasoning in the shape `rebuildStepReasoning` gives. */
-export const reasoningOf = (message: { reasoning?: { blockId: string; text: string }[] }) =>
+export const reasoningOf = (message: { reasoning?: { blockId: string; text: string }[] | undefined }) =>
   (message.reasoning ?? []).map(({ blockId, text }) => ({ blockId, text }));
 
 export function expectStrictlyIncreasing(events: LoggedEvent[]): boolean {
