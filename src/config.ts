@@ -73,6 +73,13 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   return parsed.data;
 }
 
+/** The servers a worker or an API process needs; each missing one is a clear error naming its variable. */
+export function requireServers(env: Env): Env & { TEMPORAL_ADDRESS: string; REDIS_URL: string } {
+  if (!env.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is not set (host:port of the Temporal frontend); `runstream dev` starts one');
+  if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set (redis://host:port); `runstream dev` starts one');
+  return { ...env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, REDIS_URL: env.REDIS_URL };
+}
+
 export function parseApiKeys(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')

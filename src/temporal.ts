@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 
 export interface TemporalSettings {
@@ -11,5 +12,9 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   return new Client({ connection, namespace: settings.namespace });
 }
 
-/** The workflow code path, for workers that bundle it themselves. */
-export const workflowsPath = new URL('../workflows/index.ts', import.meta.url).pathname;
+/**
+ * The workflow code path, for workers that bundle it themselves: the sources
+ * next to this file when it runs from source (tsx, tests), the compiled
+ * JavaScript when it runs from `dist/`.
+ */
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));

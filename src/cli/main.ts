@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createClient, RunstreamApiError } from '../client/index.js';
-import { ConfigError, readEnv } from '../config.js';
+import { ConfigError, readEnv, requireServers } from '../config.js';
 import { parseModelName } from '../models.js';
 import { startApiProcess } from '../processes/api-process.js';
 import { runDev } from '../processes/dev.js';
@@ -30,12 +30,6 @@ const usage = `runstream — durable, streaming AI-agent runs
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
 RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT,
 OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.`;
-
-function requireServers(env: ReturnType<typeof readEnv>) {
-  if (!env.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is not set (host:port of the Temporal frontend); `runstream dev` starts one');
-  if (!env.REDIS_URL) throw new ConfigError('REDIS_URL is not set (redis://host:port); `runstream dev` starts one');
-  return { ...env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, REDIS_URL: env.REDIS_URL };
-}
 
 function positional(values: string[], name: string): string {
   const value = values[0];

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startSuiteServers } from './suite-servers.js';
 
@@ -7,6 +8,9 @@ import { startSuiteServers } from './suite-servers.js';
  * queue and Redis key prefix.
  */
 export default async function setup(project: TestProject) {
+  // Tests that spawn the CLI or install the package run dist/: bring it up to date (`npm test` has, in pretest).
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const servers = await startSuiteServers('test');
   project.provide('temporalAddress', servers.temporal.address);
   project.provide('redisUrl', servers.redis.address);
