@@ -25,7 +25,8 @@ const usage = `runstream — durable, streaming AI-agent runs
   runstream watch <runId> [--after <eventId>]  follow a run's events live
   runstream cancel <runId>                     cancel a run; its partial text is kept
   runstream resume <runId>                     continue a failed or terminated run
-  runstream setup                              install the Temporal CLI and redis-server if missing
+  runstream setup [--browser]                  install the Temporal CLI and redis-server if missing
+                                               (--browser: Chromium too, for the test suite)
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
 RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT,
@@ -145,8 +146,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'setup': {
-      const found = ensureBinaries({ temporal: true, redis: true });
-      process.stderr.write(`temporal: ${found.temporal}\nredis-server: ${found.redis}\n`);
+      const { values } = parseArgs({ args: rest, options: { browser: { type: 'boolean' } } });
+      const found = ensureBinaries({ temporal: true, redis: true, chromium: values.browser === true });
+      process.stderr.write(`temporal: ${found.temporal}\nredis-server: ${found.redis}\n${found.chromium ? `chromium: ${found.chromium}\n` : ''}`);
       return 0;
     }
     case undefined:

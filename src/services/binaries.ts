@@ -36,3 +36,10 @@ export function findRedisServer(): string | undefined {
   if (configured) return isExecutable(configured) ? configured : undefined;
   return onPath('redis-server') ?? ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'].find(isExecutable);
 }
+
+/** Chromium (or Chrome) for the browser test: CHROMIUM_PATH, else the usual names on PATH and in /usr/bin. */
+export function findChromium(): string | undefined {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) return isExecutable(configured) ? configured : undefined;
+  return onPath('chromium') ?? onPath('chromium-browser') ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(isExecutable);
+}

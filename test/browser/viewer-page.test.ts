@@ -1,11 +1,12 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
+import { findChromium } from '../../src/services/binaries.js';
 import { freePort } from '../../src/services/free-port.js';
 import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
 
 /**
- * The viewer page in Debian's chromium against the real stack. The page is
+ * The viewer page in Chromium against the real stack. The page is
  * served by its own API process, which the test restarts on the same port in
  * the middle of a run, to cut the page's connection and restore it.
  */
@@ -18,8 +19,11 @@ describe('viewer page (chromium)', () => {
     stack = await startTestStack('browser-viewer');
     port = await freePort();
     pageApi = await startApiProcess(stack.env, { port });
+    // `npm test` installs it first (runstream setup --browser); run alone, say how.
+    const executablePath = findChromium();
+    if (!executablePath) throw new Error('Chromium is missing: run `npx runstream setup --browser` (or set CHROMIUM_PATH)');
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   });
