@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
 import { findChromium } from '../../src/services/binaries.js';
@@ -10,9 +10,10 @@ import { registerScript, startTestStack, testApiKey, type TestStack } from '../s
  * served by its own API process, which the test restarts on the same port in
  * the middle of a run, to cut the page's connection and restore it.
  */
-describe('viewer page (chromium)', () => {
+describe('viewer page (chromium)', { timeout: 120_000 }, () => {
   let stack: TestStack;
   let browser: Browser;
+  let context: BrowserContext;
   let pageApi: ApiProcess | undefined;
   let port: number;
   beforeAll(async () => {
@@ -26,6 +27,9 @@ describe('viewer page (chromium)', () => {
       executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+    context = await browser.newContext();
+    // Every wait below is for a condition; this only bounds how long a loaded machine may take to reach it.
+    context.setDefaultTimeout(50_000);
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,7 +46,7 @@ describe('viewer page (chromium)', () => {
       ],
     });
     const run = await stack.client.enqueue({ input: 'What is (17+25)*3?', model: `openai:${model}` });
-    const page = await browser.newPage();
+    const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`http://127.0.0.1:${port}/runs/${run.id}?token=${encodeURIComponent(run.viewerToken)}`);
@@ -55,7 +59,7 @@ describe('viewer page (chromium)', () => {
     pageApi = await startApiProcess(stack.env, { port });
     await page.waitForSelector('body[data-connection="live"]');
 
-    await page.waitForSelector('body[data-status="completed"]', { timeout: 50_000 });
+    await page.waitForSelector('body[data-status="completed"]');
     const result = await stack.client.result(run.id);
     expect(await page.textContent('.step[data-step="2"] .text')).toBe(result.output);
     expect(result.output).toBe(answer);
@@ -75,11 +79,11 @@ describe('viewer page (chromium)', () => {
     // Cut mid-answer; this stack's model cannot continue a partial message, so the step is regenerated, reasoning and all.
     const model = await registerScript({ turns: [{ reasoning, text, chunkSize: 4, delayMs: 10 }], failures: [{ status: 500, message: 'cut', cutAfterChunks: 30 }] });
     const run = await stack.client.enqueue({ input: 'think', model: `openai:${model}`, tools: [], durability: { retryInitialIntervalMs: 100 } });
-    const page = await browser.newPage();
+    const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`http://127.0.0.1:${port}/runs/${run.id}?token=${encodeURIComponent(run.viewerToken)}`);
-    await page.waitForSelector('body[data-status="completed"]', { timeout: 50_000 });
+    await page.waitForSelector('body[data-status="completed"]');
     const result = await stack.client.result(run.id);
     expect(await page.textContent('.step[data-step="1"] .text')).toBe(result.output);
     expect(await page.textContent('.step[data-step="1"] .note')).toMatch(/resumed \(attempt 2\) at character 0/);
@@ -92,7 +96,7 @@ describe('viewer page (chromium)', () => {
     const model = await registerScript({ turns: [{ text: 'Listed and opened.' }] });
     const run = await stack.client.enqueue({ input: 'list me', model: `openai:${model}`, tools: [] });
     await stack.client.result(run.id);
-    const page = await browser.newPage();
+    const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.fill('#api-key', testApiKey);
     await page.click('#key-form button[type="submit"]');
@@ -108,7 +112,7 @@ describe('viewer page (chromium)', () => {
     const model = await registerScript({ turns: [{ text: '{"product":126}' }] });
     const output = { schema: { type: 'object', properties: { product: { type: 'number' } }, required: ['product'] } };
     const run = await stack.client.enqueue({ input: 'What is (17+25)*3?', model: `openai:${model}`, tools: [], output });
-    const page = await browser.newPage();
+    const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/runs/${run.id}?token=${encodeURIComponent(run.viewerToken)}`);
     await page.waitForSelector('body[data-status="completed"]');
     expect(JSON.parse((await page.textContent('#summary .structured-output')) ?? '')).toEqual({ product: 126 });

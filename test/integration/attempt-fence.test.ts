@@ -69,7 +69,8 @@ describe('attempt fencing on a real redis-server', () => {
     await second.flush();
     // Pub/sub of one connection is ordered: once the last entry arrived, everything published before it did too.
     const entries = await log.read(runId, undefined);
-    await vi.waitFor(() => expect(published.at(-1)).toBe(entries.at(-1)?.id));
+    // Pub/sub delivers on its own schedule: wait for the last entry's message, however loaded the machine.
+    await vi.waitFor(() => expect(published.at(-1)).toBe(entries.at(-1)?.id), { timeout: 20_000, interval: 20 });
     await subscriber.unsubscribe(log.channel(runId));
 
     expect(entries.map((entry) => entry.event.type)).toEqual(['step.started', 'text.delta', 'step.resumed', 'text.delta', 'run.cancelled']);
@@ -130,7 +131,7 @@ describe('attempt fencing on a real redis-server', () => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'StaleAttempt' });
     const served = async () => ((await (await fetch(`${inject('llmUrl')}/__requests`)).json()) as ServedRequest[]).filter((request) => request.model === model);
-    await vi.waitFor(async () => expect((await served())[0]).toMatchObject({ aborted: true, completed: false }), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await served())[0]).toMatchObject({ aborted: true, completed: false }), { timeout: 20_000 });
 
     // After `step.resumed`, the log holds only attempt 2's deltas: contiguous offsets, and viewers end with its text.
     const events: RunEvent[] = (await log.read(runId, undefined, 100_000)).map((entry) => entry.event);

@@ -65,7 +65,7 @@ describe('cancel (real Temporal, real Redis, local LLM server)', () => {
     expect(progress.phase).toBe('cancelled');
     expect(progress.messages.at(-1)).toEqual({ role: 'assistant', content: partial, interrupted: true });
     // The provider's stream was closed by the client, long before the script's end.
-    await vi.waitFor(async () => expect((await servedRequests()).find((request) => request.model === model)).toMatchObject({ aborted: true, completed: false }), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await servedRequests()).find((request) => request.model === model)).toMatchObject({ aborted: true, completed: false }), { timeout: 20_000 });
   });
 
   it('aborts a running tool before the run reports cancelled', async () => {

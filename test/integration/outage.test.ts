@@ -28,7 +28,10 @@ describe('Redis down and back mid-run (dedicated redis-server)', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'runstream-outage-'));
   let port: number;
   let redis: LocalService | undefined;
+  /** A short flush timeout: a step that ends while Redis is away gives its unsent events up quickly. */
   let stack: TestStack;
+  /** A flush timeout far longer than the outage, however slowly Redis comes back on a loaded machine. */
+  let patient: TestStack;
   let reader: Redis;
   let log: RunLog;
   const startRedis = async () => {
@@ -38,8 +41,8 @@ describe('Redis down and back mid-run (dedicated redis-server)', () => {
   beforeAll(async () => {
     port = await freePort();
     await startRedis();
-    // A short flush timeout: a step that ends while Redis is away gives its unsent events up quickly.
     stack = await startTestStack('outage', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, worker: { publishFlushTimeoutMs: 1_500 } });
+    patient = await startTestStack('outage-patient', { env: { REDIS_URL: `redis://127.0.0.1:${port}` }, worker: { publishFlushTimeoutMs: 120_000 } });
     reader = new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null });
     reader.on('error', () => undefined);
     log = new RunLog(reader, { keyPrefix: stack.env.RUNSTREAM_KEY_PREFIX });
@@ -47,23 +50,25 @@ describe('Redis down and back mid-run (dedicated redis-server)', () => {
   afterAll(async () => {
     reader?.disconnect();
     await stack?.stop();
+    await patient?.stop();
     await redis?.stop();
   });
 
   it('keeps streaming through a short outage; the log catches up with every event, in order, and has no gap', async () => {
     const text = words(400, 'a');
     const model = await registerScript({ turns: [{ text, chunkSize: 6, delayMs: 10 }] });
-    const run = await stack.client.enqueue({ input: 'talk', model: `openai:${model}`, tools: [] });
-    await waitForText(log, run.id, 50);
+    const run = await patient.client.enqueue({ input: 'talk', model: `openai:${model}`, tools: [] });
+    const patientLog = new RunLog(reader, { keyPrefix: patient.env.RUNSTREAM_KEY_PREFIX });
+    await waitForText(patientLog, run.id, 50);
     await redis?.stop();
-    await sleep(1_000); // the outage
+    await sleep(1_000); // the outage's length, not a wait for anything: the worker holds its events until Redis is back
     await startRedis();
-    const result = await stack.temporal.workflow.getHandle(run.id).result();
+    const result = await patient.temporal.workflow.getHandle(run.id).result();
     expect(result.output).toBe(text);
-    const entries = await log.read(run.id, undefined, 100_000);
+    const entries = await patientLog.read(run.id, undefined, 100_000);
     expect(entries.at(-1)?.event.type).toBe('run.completed');
     expect(rebuildStepTexts(entries.map((entry) => entry.event)).get(1)).toBe(text);
-    expect(await log.covers(run.id, undefined)).toBe(true);
+    expect(await patientLog.covers(run.id, undefined)).toBe(true);
   });
 
   it('completes the run with Redis away; once Redis is back, a gap marker tells late viewers the log does not cover the run', async () => {

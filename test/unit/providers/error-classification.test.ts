@@ -145,7 +145,8 @@ describe('postForStream against a real server', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  const post = (path: string, timeouts = { connectMs: 1_000, idleMs: 5_000, totalMs: 10_000 }) =>
+  // Generous except for the deadline a test is about: a loaded machine must not fire the others.
+  const post = (path: string, timeouts = { connectMs: 20_000, idleMs: 20_000, totalMs: 30_000 }) =>
     postForStream({
       provider: 'openai',
       modelId: 'gpt-test',
@@ -169,12 +170,12 @@ describe('postForStream against a real server', () => {
   });
 
   it('turns a silent stream into a retryable idle timeout', async () => {
-    const error = await drain('/silent', { connectMs: 1_000, idleMs: 200, totalMs: 10_000 }).catch((caught: unknown) => caught);
+    const error = await drain('/silent', { connectMs: 20_000, idleMs: 200, totalMs: 30_000 }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ kind: 'timeout', isRetryable: true, message: expect.stringContaining('idle') });
   });
 
   it('turns the whole-step deadline into a retryable timeout', async () => {
-    const error = await drain('/silent', { connectMs: 1_000, idleMs: 5_000, totalMs: 300 }).catch((caught: unknown) => caught);
+    const error = await drain('/silent', { connectMs: 20_000, idleMs: 20_000, totalMs: 300 }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ kind: 'timeout', isRetryable: true, message: expect.stringContaining('deadline') });
   });
 
@@ -189,7 +190,7 @@ describe('postForStream against a real server', () => {
       url: `http://127.0.0.1:${port}/v1/messages`,
       headers: {},
       body: {},
-      timeouts: { connectMs: 1_000, idleMs: 1_000, totalMs: 5_000 },
+      timeouts: { connectMs: 20_000, idleMs: 20_000, totalMs: 30_000 },
       describeErrorBody: describeAnthropicErrorBody,
       secrets: [],
     }).catch((caught: unknown) => caught);
