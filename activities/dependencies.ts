@@ -1,7 +1,7 @@
 import type { RunLog } from '../src/bus/run-log.js';
 import type { ModelResolver } from '../src/models.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
-import type { ToolRegistry } from '../src/tools/tool.js';
+import type { ToolRegistry } from '../src/tools/tool-registry.js';
 import type { CheckpointSettings } from './checkpoint.js';
 
 /** What activities need from the worker process; injected so tests can build their own. */

@@ -4,10 +4,10 @@ import type { RunEventInput } from '../src/events.js';
 import type { Message, StepOutput } from '../src/messages.js';
 import { emptyUsage } from '../src/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
-import type { ResponseFormat, StreamTimeouts } from '../src/providers/language-model.js';
+import type { ModelSettings, ResponseFormat, StreamTimeouts } from '../src/providers/language-model.js';
 import { defaultOutputName, type OutputSpec } from '../src/structured/output-spec.js';
 import { validateStructuredOutput } from '../src/structured/validate-output.js';
-import { toolSpec } from '../src/tools/tool.js';
+import { toolSpec } from '../src/tools/served-tool.js';
 import { toActivityFailure } from './activity-failure.js';
 import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
@@ -28,6 +28,8 @@ export interface ModelStepInput {
   resumeFrom?: StepCheckpoint | undefined;
   /** Structured output: sent to the provider, and a final answer is validated against it here (zod stays out of workflows). */
   output?: OutputSpec | undefined;
+  /** Sampling settings (temperature, topP, maxOutputTokens, stop, seed). */
+  modelSettings?: ModelSettings | undefined;
 }
 
 /** Maps one neutral model event onto the run event viewers see (undefined: nothing to show). */
@@ -132,6 +134,7 @@ export function createModelStep(deps: ActivityDependencies) {
           timeouts: { ...deps.timeouts, ...input.timeouts },
           prefill: continuing ? accumulated.text : undefined,
           responseFormat: input.output && responseFormatOf(input.output),
+          settings: input.modelSettings,
         },
         { signal: stepSignal(publisher) },
       );

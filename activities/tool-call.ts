@@ -42,18 +42,15 @@ export function createToolCall(deps: ActivityDependencies) {
     if (call.argumentsText !== undefined) {
       return finish({ error: `the arguments are not valid JSON: ${call.argumentsText.slice(0, 200)}` }, true);
     }
-    const parsed = tool.parameters.safeParse(call.arguments);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`);
-      return finish({ error: `invalid arguments: ${issues.join('; ')}` }, true);
-    }
+    const parsed = tool.parse(call.arguments);
+    if (!parsed.ok) return finish({ error: parsed.message }, true);
     if (tool.retry === 'at-most-once' && context.info.attempt > 1) {
       return finish({ error: 'the tool was interrupted and is not retried (at-most-once); it may or may not have run' }, true);
     }
 
     const heartbeat = setInterval(() => context.heartbeat(), 1_000);
     try {
-      const result = await tool.execute(parsed.data, {
+      const result = await tool.execute(parsed.value, {
         runId,
         callId: call.callId,
         idempotencyKey: `${runId}:${call.callId}`,

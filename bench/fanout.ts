@@ -9,6 +9,7 @@ import { RunLog } from '../src/bus/run-log.js';
 import type { RunEventInput } from '../src/events.js';
 import type { RunService } from '../src/runs/run-service.js';
 import { ApiKeys } from '../src/server/api-keys.js';
+import { CatalogueReader } from '../src/catalogue/catalogue-reader.js';
 import { createApiApp } from '../src/server/app.js';
 import { ViewerTokens } from '../src/server/viewer-token.js';
 import { benchRedis, formatMs, percentile } from './bench-servers.js';
@@ -37,6 +38,7 @@ async function serveApi(): Promise<void> {
   } as unknown as RunService;
   const app = createApiApp({
     runs,
+    catalogue: new CatalogueReader(commands, { keyPrefix: 'bench:', taskQueue: 'bench' }),
     log: new RunLog(commands, { keyPrefix: 'bench:' }),
     live: new LiveSubscriptions(subscriber),
     apiKeys: new ApiKeys([apiKey]),

@@ -31,17 +31,26 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     cancellationType,
     retry: { initialInterval, backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: durability.modelStepMaxAttempts ?? 6 },
   });
-  const { toolCall } = proxyActivities<Activities>({
-    startToCloseTimeout: '10 minutes',
+  const toolOptions = (startToCloseTimeout: number | '10 minutes') => ({
+    startToCloseTimeout,
     heartbeatTimeout,
     cancellationType,
     retry: { initialInterval, maximumAttempts: durability.toolMaxAttempts ?? 3 },
   });
+  const { toolCall } = proxyActivities<Activities>(toolOptions('10 minutes'));
+  // A tool with its own timeoutMs gets its own proxy; runs without toolSettings schedule exactly as before.
+  const timed = new Map<number, Activities['toolCall']>();
+  const toolCallWithin = (timeoutMs: number | undefined) => {
+    if (timeoutMs === undefined) return toolCall;
+    let proxy = timed.get(timeoutMs);
+    if (!proxy) timed.set(timeoutMs, (proxy = proxyActivities<Activities>(toolOptions(timeoutMs)).toolCall));
+    return proxy;
+  };
   const { publishRunEvent, recoverStep } = proxyActivities<Activities>({
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
-  return { modelStep, toolCall, publishRunEvent, recoverStep };
+  return { modelStep, toolCallWithin, publishRunEvent, recoverStep };
 }
 
 /** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
@@ -61,7 +70,7 @@ const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
  * transcript, marked interrupted (cancel keeps what was said; resume reads it).
  */
 export async function agentRun(input: AgentRunInput): Promise<RunResult> {
-  const { modelStep, toolCall, publishRunEvent, recoverStep } = activitiesFor(input.durability);
+  const { modelStep, toolCallWithin, publishRunEvent, recoverStep } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
   const messages: Message[] = [...input.messages];
   let steps = input.carried?.steps ?? 0;
@@ -94,6 +103,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           timeouts: input.timeouts,
           resumeFrom,
           output: input.output,
+          modelSettings: input.modelSettings,
         });
       } catch (error) {
         let partial = interruptedPartial(error);
@@ -113,7 +123,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
       const calls = output.message.toolCalls ?? [];
       if (calls.length === 0) break;
       // Settle every call before going on, so a cancel waits for each tool to stop.
-      const settled = await Promise.allSettled(calls.map((call) => toolCall({ runId, step: steps, call })));
+      const settled = await Promise.allSettled(calls.map((call) => toolCallWithin(input.toolSettings?.[call.name]?.timeoutMs)({ runId, step: steps, call })));
       settled.forEach((outcome, index) => {
         const call = calls[index]!;
         messages.push(outcome.status === 'fulfilled' ? outcome.value : unfinishedToolResult(call.callId, call.name));

@@ -1,6 +1,6 @@
 import type { StepCheckpoint } from '../activities/checkpoint.js';
 import type { FinishReason, Message, Usage } from '../src/messages.js';
-import type { StreamTimeouts } from '../src/providers/language-model.js';
+import type { ModelSettings, StreamTimeouts } from '../src/providers/language-model.js';
 import type { OutputSpec } from '../src/structured/output-spec.js';
 
 /** How quickly a dead worker is noticed and how often a step is retried; tests shorten them. */
@@ -17,14 +17,27 @@ export interface DurabilitySettings {
   publishTimeoutMs?: number | undefined;
 }
 
+/** What the workflow needs to know of a tool, resolved from the catalogue when the run is enqueued. */
+export interface ToolSettings {
+  /** The tool activity's start-to-close timeout (default 10 minutes). */
+  timeoutMs?: number;
+  needsApproval?: boolean;
+}
+
 /** Workflow input: plain JSON, no secrets (keys live in the worker's environment). */
 export interface AgentRunInput {
+  /** The named agent the run was started from, if any (its settings are already applied here). */
+  agent?: string;
   model: string;
   instructions?: string | undefined;
   /** The transcript so far; a new run starts with the user's messages. */
   messages: Message[];
   tools: string[];
+  /** Only tools with settings of their own are listed. */
+  toolSettings?: Record<string, ToolSettings>;
   maxSteps: number;
+  /** Sampling settings sent with every model step. */
+  modelSettings?: ModelSettings | undefined;
   timeouts?: Partial<StreamTimeouts> | undefined;
   /** Structured output: the final answer is validated against this schema and becomes `result.structuredOutput`. */
   output?: OutputSpec | undefined;

@@ -10,16 +10,21 @@ import { isStreamId } from '../bus/stream-id.js';
 import { CliError } from './cli-error.js';
 import { clientConfig } from './client-config.js';
 import { exitCodeFor, followRunInTerminal } from './follow.js';
+import { modelSettingsFromFlags, modelSettingsOptions } from './model-settings-flags.js';
 import { readOutputSchemaFile } from './output-schema-file.js';
+import { loadConfig, type LoadedConfig } from '../worker/load-config.js';
 
 const usage = `runstream — durable, streaming AI-agent runs
 
-  runstream dev [--no-demo] [--insecure]       Temporal + Redis + worker + API on this machine
-  runstream worker                             a Temporal worker for the task queue
+  runstream dev [--no-demo] [--insecure] [--config F]
+                                               Temporal + Redis + worker + API on this machine
+  runstream worker [--config F]                a Temporal worker for the task queue, serving the
+                                               tools, agents and MCP servers of runstream.config.ts
   runstream api [--port N] [--host H] [--insecure]
                                                the HTTP API and the viewer page (--insecure: no
                                                API key, bound to 127.0.0.1 only)
-  runstream run "<prompt>" [--model M] [--tools a,b] [--max-steps N] [--output-schema file.json] [--follow]
+  runstream run "<prompt>" [--agent A] [--model M] [--tools a,b] [--max-steps N] [--output-schema file.json] [--follow]
+                [--temperature T] [--top-p P] [--max-output-tokens N] [--stop S]... [--seed N]
                                                (--output-schema: the answer must be JSON fitting this
                                                JSON Schema; with --follow, stdout gets only that JSON)
   runstream watch <runId> [--after <eventId>]  follow a run's events live
@@ -28,9 +33,21 @@ const usage = `runstream — durable, streaming AI-agent runs
   runstream setup [--browser]                  install the Temporal CLI and redis-server if missing
                                                (--browser: Chromium too, for the test suite)
 
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
+Environment: RUNSTREAM_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
 RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT,
 OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.`;
+
+/** The config the worker serves, said in one line so a user sees which file was picked up. */
+async function workerConfig(path: string | undefined): Promise<LoadedConfig | undefined> {
+  const config = await loadConfig({ path });
+  if (config) {
+    const count = (items: unknown[], noun: string) => `${items.length} ${noun}${items.length === 1 ? '' : 's'}`;
+    process.stderr.write(
+      `config ${config.file}: ${count(config.tools, 'tool')}, ${count(config.agents, 'agent')}, ${count(config.mcpServers, 'MCP server')}\n`,
+    );
+  }
+  return config;
+}
 
 function positional(values: string[], name: string): string {
   const value = values[0];
@@ -44,9 +61,11 @@ async function main(argv: string[]): Promise<number> {
     case 'dev': {
       const { values } = parseArgs({
         args: rest,
-        options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, insecure: { type: 'boolean' } },
+        options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, insecure: { type: 'boolean' }, config: { type: 'string' } },
       });
+      const config = await workerConfig(values.config);
       await runDev({
+        config,
         port: values.port === undefined ? undefined : Number(values.port),
         insecure: values.insecure,
         onReady: async ({ apiUrl, apiKey }) => {
@@ -63,8 +82,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'worker': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
       const env = requireServers(readEnv());
-      const worker = await startWorkerProcess(env);
+      const config = await workerConfig(values.config);
+      const worker = await startWorkerProcess(env, config ? { config } : {});
       process.stderr.write(`worker polling task queue "${env.RUNSTREAM_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}\n`);
       await worker.run();
       return 0;
@@ -95,9 +116,11 @@ async function main(argv: string[]): Promise<number> {
         args: rest,
         allowPositionals: true,
         options: {
+          agent: { type: 'string' },
           model: { type: 'string' },
           tools: { type: 'string' },
           'max-steps': { type: 'string' },
+          ...modelSettingsOptions,
           instructions: { type: 'string' },
           follow: { type: 'boolean', short: 'f' },
           'output-schema': { type: 'string' },
@@ -110,15 +133,18 @@ async function main(argv: string[]): Promise<number> {
         if (!parsed.ok) throw new CliError(`--model: ${parsed.message}`);
       }
       const maxSteps = values['max-steps'] === undefined ? undefined : Number(values['max-steps']);
+      const modelSettings = modelSettingsFromFlags(values);
       const { apiUrl, apiKey } = clientConfig();
       const client = createClient({ url: apiUrl, apiKey });
       const run = await client.enqueue({
         input: prompt,
+        agent: values.agent,
         model: values.model,
         tools: values.tools?.split(',').map((tool) => tool.trim()).filter(Boolean),
         maxSteps,
         instructions: values.instructions,
         output: outputSchema && { schema: outputSchema },
+        modelSettings,
       });
       if (!values.follow) {
         process.stdout.write(`${run.id}\n`);

@@ -43,7 +43,16 @@ export interface ServedRequest {
   responseFormat?: unknown;
   /** Anthropic's system prompt, where structured output is asked for in words. */
   system?: string | undefined;
+  /** Sampling fields as received, under the protocol's own names (`temperature`, `max_tokens`, `stop_sequences`…). */
+  sampling: Record<string, unknown>;
 }
+
+/** Every protocol's sampling field names, so tests see exactly what went over the wire. */
+const samplingFields = ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'stop', 'stop_sequences', 'seed'];
+const samplingOf = (body: unknown): Record<string, unknown> =>
+  typeof body === 'object' && body !== null
+    ? Object.fromEntries(Object.entries(body).filter(([name]) => samplingFields.includes(name)))
+    : {};
 
 const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, anthropicProtocol];
 
@@ -130,6 +139,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       turnIndex: conversation.turnIndex,
       prefill: conversation.prefill,
       completed: false,
+      sampling: samplingOf(json),
       responseFormat: conversation.responseFormat,
       system: conversation.system,
     };

@@ -15,7 +15,7 @@ import { defaultEnqueueLimits, EnqueueLimits, type EnqueueLimitSettings } from '
 import type { SseSettings } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
 import { connectTemporalClient } from '../temporal.js';
-import { builtinTools } from '../tools/builtin.js';
+import { CatalogueReader } from '../catalogue/catalogue-reader.js';
 
 export interface ApiProcess {
   url: string;
@@ -27,7 +27,8 @@ export interface ApiProcess {
 export interface ApiProcessOptions {
   host?: string | undefined;
   port?: number | undefined;
-  toolNames?: string[] | undefined;
+  /** A worker not heard from for this long is out of the catalogue (default 30 s; tests shorten it). */
+  catalogueTtlMs?: number | undefined;
   /** No API key needed; binds to 127.0.0.1 only. */
   insecure?: boolean | undefined;
   limits?: Partial<EnqueueLimitSettings>;
@@ -93,13 +94,14 @@ export async function startApiProcess(
   if (commands.status !== 'ready') await once(commands, 'ready');
   const live = new LiveSubscriptions(subscriber);
   const streamStats = { open: 0, cutOff: 0 };
+  const catalogue = new CatalogueReader(commands, {
+    keyPrefix: env.RUNSTREAM_KEY_PREFIX,
+    taskQueue: env.RUNSTREAM_TASK_QUEUE,
+    ...(options.catalogueTtlMs === undefined ? {} : { ttlMs: options.catalogueTtlMs }),
+  });
   const app = createApiApp({
-    runs: new RunService({
-      client,
-      taskQueue: env.RUNSTREAM_TASK_QUEUE,
-      defaultModel: defaultModelName(env),
-      toolNames: options.toolNames ?? builtinTools.map((tool) => tool.name),
-    }),
+    runs: new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue }),
+    catalogue,
     log: new RunLog(commands, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
     live,
     streamStats,

@@ -7,12 +7,15 @@ import { startRedisServer, startTemporalDevServer, type LocalService } from '../
 import { stateDir } from '../services/binaries.js';
 import { devStateFile } from '../cli/client-config.js';
 import { startApiProcess, type ApiProcess } from './api-process.js';
+import type { ValidatedConfig } from '../worker/config-schema.js';
 import { startWorkerProcess } from './worker-process.js';
 
 export interface DevOptions {
   port?: number | undefined;
   /** The API without keys, on 127.0.0.1 only. */
   insecure?: boolean | undefined;
+  /** The loaded `runstream.config.ts`: its tools, agents and MCP servers are served by the worker. */
+  config?: ValidatedConfig | undefined;
   onReady?: (info: { apiUrl: string; apiKey: string }) => Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function runDev(options: DevOptions = {}): Promise<void> {
     const apiKey = apiKeys.split(',')[0]?.trim() ?? '';
     const full = { ...env, TEMPORAL_ADDRESS: temporalAddress, REDIS_URL: redisUrl, RUNSTREAM_API_KEYS: apiKeys };
 
-    const worker = await startWorkerProcess(full);
+    const worker = await startWorkerProcess(full, options.config ? { config: options.config } : {});
     const workerRun = worker.run();
     api = await startApiProcess(full, {
       port: options.port ?? (await portOrFree(env.RUNSTREAM_PORT)),

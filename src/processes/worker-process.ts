@@ -1,22 +1,40 @@
 import type { Worker } from '@temporalio/worker';
 import { RunLog } from '../bus/run-log.js';
+import { CataloguePublisher, type CatalogueTiming } from '../catalogue/catalogue-publisher.js';
+import { followChanges, workerCatalogue } from '../catalogue/worker-catalogue.js';
 import type { Env } from '../config.js';
+import { McpConnection, type McpConnectionOptions } from '../mcp/mcp-connection.js';
 import { createModelResolver } from '../models.js';
 import { connectRedis } from '../redis.js';
-import { builtinTools } from '../tools/builtin.js';
-import { ToolRegistry, type Tool } from '../tools/tool.js';
+import type { Tool } from '../tools/tool.js';
+import { ToolRegistry } from '../tools/tool-registry.js';
+import type { ValidatedConfig } from '../worker/config-schema.js';
 import { createRunstreamWorker, type RunstreamWorkerOptions } from '../worker/create-worker.js';
 import { lazyDemoServer } from './demo-model.js';
 
 export interface WorkerProcess {
   worker: Worker;
+  /** The tools this worker serves (built-in, config, and MCP servers' once they connect). */
+  tools: ToolRegistry;
+  /** This worker's MCP servers, with their state. */
+  mcp: McpConnection[];
+  /** Its id in the task queue's catalogue. */
+  catalogueId: string;
   /** Runs until the worker shuts down; closes its connections after. */
   run(): Promise<void>;
 }
 
 export interface WorkerProcessOptions {
-  /** Tools beyond the built-in ones, registered by name. */
+  /** What a `runstream.config.ts` gives: tools beyond the built-in ones, agents, MCP servers. */
+  config?: Partial<ValidatedConfig> | undefined;
+  /** Tools beyond the built-in ones (the same as `config.tools`, kept for embedding code and tests). */
   tools?: Tool[] | undefined;
+  /** How often the catalogue is refreshed and how long it outlives a dead worker (tests shorten both). */
+  catalogue?: Partial<CatalogueTiming> | undefined;
+  /** MCP reconnect backoff and request timeout (tests shorten them). */
+  mcp?: Pick<McpConnectionOptions, 'initialDelayMs' | 'maxDelayMs' | 'requestTimeoutMs'> | undefined;
+  /** Where MCP state changes are reported (default stderr). */
+  log?: ((line: string) => void) | undefined;
   /** Worker tuning passed through (tests: a prebuilt bundle, short sticky timeouts). */
   worker?: Pick<
     RunstreamWorkerOptions,
@@ -31,25 +49,69 @@ export interface WorkerProcessOptions {
   >;
 }
 
+/**
+ * A worker serving the built-in tools plus the config's, and its MCP
+ * servers' once they answer (a server that is down is retried in the
+ * background, not fatal). What it serves is published in the task queue's
+ * catalogue in Redis before it polls, refreshed while it lives and withdrawn
+ * when it stops, so every API process validates runs against it.
+ */
 export async function startWorkerProcess(
   env: Env & { TEMPORAL_ADDRESS: string; REDIS_URL: string },
   options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
   const redis = connectRedis(env.REDIS_URL, 'commands');
   const demo = lazyDemoServer(env.RUNSTREAM_DEMO_URL);
-  const worker = await createRunstreamWorker({
-    temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE },
-    log: new RunLog(redis, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
-    resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
-    tools: new ToolRegistry([...builtinTools, ...(options.tools ?? [])]),
-    ...options.worker,
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const tools = ToolRegistry.withBuiltins([...(options.config?.tools ?? []), ...(options.tools ?? [])]);
+  const agents = options.config?.agents ?? [];
+  const publisher = new CataloguePublisher(redis, {
+    keyPrefix: env.RUNSTREAM_KEY_PREFIX,
+    taskQueue: env.RUNSTREAM_TASK_QUEUE,
+    ...(options.catalogue ? { timing: options.catalogue } : {}),
   });
+  let live = false;
+  const changes = followChanges(publisher, () => workerCatalogue(tools, agents, mcp));
+  const onChange = () => {
+    if (live) changes.changed();
+  };
+  const mcp = (options.config?.mcpServers ?? []).map(
+    (server) => new McpConnection(server, { registry: tools, log, onStatus: onChange, ...options.mcp }),
+  );
+  tools.onChange(onChange);
+  const closeMcp = () => Promise.all(mcp.map((connection) => connection.close()));
+
+  let worker: Worker;
+  try {
+    // One attempt each before polling, so a healthy server's tools are there from the first run.
+    await Promise.all(mcp.map((connection) => connection.start()));
+    worker = await createRunstreamWorker({
+      temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE },
+      log: new RunLog(redis, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
+      resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
+      tools,
+      ...options.worker,
+    });
+    await publisher.publish(workerCatalogue(tools, agents, mcp));
+    live = true;
+  } catch (error) {
+    await closeMcp();
+    await demo.close();
+    redis.disconnect();
+    throw error;
+  }
   return {
     worker,
+    tools,
+    mcp,
+    catalogueId: publisher.workerId,
     run: async () => {
       try {
         await worker.run();
       } finally {
+        live = false;
+        await publisher.stop();
+        await closeMcp();
         await demo.close();
         redis.disconnect();
       }

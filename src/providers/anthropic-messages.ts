@@ -54,7 +54,8 @@ export class AnthropicMessagesModel implements LanguageModel {
       ? [prompt.system, jsonAnswerInstruction(request.responseFormat)].filter((part) => part !== undefined).join('\n\n')
       : prompt.system;
     const thinking = this.settings.thinkingBudgetTokens;
-    const maxTokens = request.maxOutputTokens ?? defaultMaxTokens(this.modelId);
+    const settings = request.settings ?? {};
+    const maxTokens = settings.maxOutputTokens ?? defaultMaxTokens(this.modelId);
     const body = {
       model: this.modelId,
       max_tokens: thinking === undefined ? maxTokens : maxTokens + thinking,
@@ -62,6 +63,9 @@ export class AnthropicMessagesModel implements LanguageModel {
       messages: prompt.messages,
       ...(request.tools.length ? { tools: toAnthropicTools(request.tools) } : {}),
       ...(thinking === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: thinking } }),
+      ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
+      ...(settings.topP === undefined ? {} : { top_p: settings.topP }),
+      ...(settings.stop === undefined ? {} : { stop_sequences: settings.stop }),
       stream: true,
     };
     return { body, prefillTrimmed: prompt.prefillTrimmed };

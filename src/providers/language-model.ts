@@ -8,6 +8,15 @@ export interface ToolSpec {
   parameters: Record<string, unknown>;
 }
 
+/** Sampling settings of a run (`modelSettings`), in neutral names. */
+export interface ModelSettings {
+  temperature?: number | undefined;
+  topP?: number | undefined;
+  maxOutputTokens?: number | undefined;
+  stop?: string[] | undefined;
+  seed?: number | undefined;
+}
+
 export interface StreamTimeouts {
   /** TCP/TLS connect. */
   connectMs: number;
@@ -29,7 +38,8 @@ export interface ModelRequest {
    * on right after it.
    */
   prefill?: string | undefined;
-  maxOutputTokens?: number | undefined;
+  /** Sampling settings; each adapter sends them under its protocol's names. */
+  settings?: ModelSettings | undefined;
   timeouts?: Partial<StreamTimeouts> | undefined;
   /** Ask for a final answer in JSON matching a schema; each adapter sends it its protocol's way. */
   responseFormat?: ResponseFormat | undefined;

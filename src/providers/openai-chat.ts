@@ -6,6 +6,7 @@ import {
   type LanguageModel,
   type ModelCapabilities,
   type ModelRequest,
+  type ModelSettings,
   type ToolSpec,
 } from './language-model.js';
 import type { ModelEvent } from './model-events.js';
@@ -137,6 +138,15 @@ interface PendingToolCall {
   started: boolean;
 }
 
+/** Chat Completions' names; `max_completion_tokens` replaced `max_tokens` (which reasoning models refuse). */
+const chatSamplingFields = (settings: ModelSettings = {}) => ({
+  ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
+  ...(settings.topP === undefined ? {} : { top_p: settings.topP }),
+  ...(settings.maxOutputTokens === undefined ? {} : { max_completion_tokens: settings.maxOutputTokens }),
+  ...(settings.stop === undefined ? {} : { stop: settings.stop }),
+  ...(settings.seed === undefined ? {} : { seed: settings.seed }),
+});
+
 export class OpenAIChatModel implements LanguageModel {
   readonly provider: string;
   readonly modelId: string;
@@ -157,7 +167,7 @@ export class OpenAIChatModel implements LanguageModel {
       stream: true,
       stream_options: { include_usage: true },
       ...(request.tools.length ? { tools: toOpenAITools(request.tools) } : {}),
-      ...(request.maxOutputTokens ? { max_completion_tokens: request.maxOutputTokens } : {}),
+      ...chatSamplingFields(request.settings),
       ...(format
         ? {
             response_format: {

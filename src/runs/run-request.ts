@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { messageSchema } from '../messages.js';
 import { parseModelName } from '../models.js';
 import { outputSpecSchema } from '../structured/output-spec.js';
+import { modelSettingsSchema } from './model-settings.js';
 
 export const maxStepsLimit = 100;
 
@@ -52,7 +53,9 @@ export const createRunRequestSchema = z
         if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.message });
       }),
     instructions: z.string().max(100_000).optional(),
-    tools: z.array(z.string().min(1)).max(64).optional(),
+    /** A named agent from the catalogue: its settings are the run's defaults, the request's own fields win. */
+    agent: z.string().min(1, 'agent must not be empty').max(64).optional(),
+    tools: z.array(z.string().min(1)).max(128, 'at most 128 tools (the providers\' limit)').optional(),
     maxSteps: z
       .number()
       .int()
@@ -63,6 +66,7 @@ export const createRunRequestSchema = z
     /** Structured output: the final answer must be JSON matching this schema (README "Structured output"). */
     output: outputSpecSchema.optional(),
     durability: runDurabilitySchema.optional(),
+    modelSettings: modelSettingsSchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })

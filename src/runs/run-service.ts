@@ -10,6 +10,8 @@ import type { RunError } from '../events.js';
 import type { Message, RunResult } from '../messages.js';
 import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
+import type { CatalogueView } from '../catalogue/catalogue-reader.js';
+import { resolveRun, type Refusal } from '../catalogue/resolve-run.js';
 import type { CreateRunRequest, InputIssue } from './run-request.js';
 import { resumedRunId, resumeInput } from './run-resume.js';
 
@@ -20,6 +22,8 @@ export interface RunView {
   status: RunStatus;
   createdAt: string;
   model: string;
+  /** The named agent the run was started from. */
+  agent?: string;
   result?: RunResult;
   error?: RunError;
   /** The run that carries this one on, after `POST /v1/runs/:id/resume`. */
@@ -39,6 +43,17 @@ export class InvalidRunRequestError extends Error {
   }
 }
 
+/** The workers' catalogue cannot serve the request: two definitions under one name (409), or no worker yet (503). */
+export class CatalogueRefusalError extends Error {
+  override readonly name = 'CatalogueRefusalError';
+  constructor(
+    readonly kind: Exclude<Refusal['kind'], 'invalid'>,
+    readonly issues: InputIssue[],
+  ) {
+    super(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
+  }
+}
+
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';
   constructor(readonly runId: string) {
@@ -50,8 +65,8 @@ export interface RunServiceOptions {
   client: Client;
   taskQueue: string;
   defaultModel: string;
-  /** Tool names the workers register; a request naming another is rejected before anything starts. */
-  toolNames: string[];
+  /** What the live workers serve; a request naming anything else is rejected before anything starts. */
+  catalogue: { read(): Promise<CatalogueView> };
   defaultMaxSteps?: number;
 }
 
@@ -68,27 +83,25 @@ export class RunService {
    * land on one run.
    */
   async enqueue(request: CreateRunRequest, caller: { keyId: string; runId?: string }): Promise<{ id: string; status: RunStatus }> {
-    const tools = request.tools ?? this.options.toolNames;
-    const unknown = tools.filter((name) => !this.options.toolNames.includes(name));
-    if (unknown.length > 0) {
-      throw new InvalidRunRequestError([
-        { path: 'tools', message: `unknown tool ${unknown.map((name) => `"${name}"`).join(', ')}; available: ${this.options.toolNames.join(', ')}` },
-      ]);
+    const resolved = resolveRun(request, await this.options.catalogue.read(), {
+      model: this.options.defaultModel,
+      maxSteps: this.options.defaultMaxSteps ?? 10,
+    });
+    if (!resolved.ok) {
+      const { kind, issues } = resolved.refusal;
+      throw kind === 'invalid' ? new InvalidRunRequestError(issues) : new CatalogueRefusalError(kind, issues);
     }
+    const { budget: _budget, ...run } = resolved.value;
     const messages: Message[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
-    const model = request.model ?? this.options.defaultModel;
     const input: AgentRunInput = {
-      model,
+      ...run,
       messages,
-      tools,
-      maxSteps: request.maxSteps ?? this.options.defaultMaxSteps ?? 10,
-      instructions: request.instructions,
       timeouts: request.timeouts,
-      output: request.output,
       durability: request.durability,
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
-    await this.startOnce(id, input, { model, ...(request.metadata ? { metadata: request.metadata } : {}) });
+    const memo = { model: run.model, ...(run.agent ? { agent: run.agent } : {}), ...(request.metadata ? { metadata: request.metadata } : {}) };
+    await this.startOnce(id, input, memo);
     return { id, status: statusOf(await this.describe(id)) };
   }
 
@@ -166,6 +179,7 @@ export class RunService {
       createdAt: description.startTime.toISOString(),
       model: String(description.memo?.model ?? ''),
     };
+    if (typeof description.memo?.agent === 'string') view.agent = description.memo.agent;
     if (typeof description.memo?.resumedFrom === 'string') view.resumedFrom = description.memo.resumedFrom;
     if (status === 'failed' || status === 'cancelled') {
       const next = await this.find(resumedRunId(runId));

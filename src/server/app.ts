@@ -4,19 +4,23 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { LiveSubscriptions } from '../bus/live-subscriptions.js';
 import type { RunLog } from '../bus/run-log.js';
-import { InvalidRunRequestError, isRunId, RunNotFoundError, type RunService } from '../runs/run-service.js';
+import type { CatalogueReader } from '../catalogue/catalogue-reader.js';
+import { CatalogueRefusalError, InvalidRunRequestError, isRunId, RunNotFoundError, type RunService } from '../runs/run-service.js';
 import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
 import { ApiError } from './api-error.js';
 import type { ApiKeys } from './api-keys.js';
 import { createAuth } from './auth.js';
 import type { EnqueueLimits } from './enqueue-limits.js';
 import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
+import { mountCatalogueRoutes } from './catalogue-routes.js';
 import { mountRunControlRoutes } from './run-control-routes.js';
 import { mountViewerPages } from './viewer/viewer-routes.js';
 import type { ViewerTokens } from './viewer-token.js';
 
 export interface ApiDependencies {
   runs: RunService;
+  /** What the live workers serve (`GET /v1/tools`, `GET /v1/agents`). */
+  catalogue: Pick<CatalogueReader, 'read'>;
   log: RunLog;
   live: LiveSubscriptions;
   apiKeys: ApiKeys;
@@ -44,6 +48,10 @@ export function createApiApp(deps: ApiDependencies) {
     if (error instanceof RunNotFoundError) return c.json(new ApiError('not_found', error.message).toJSON(), 404);
     if (error instanceof InvalidRunRequestError) {
       return c.json(new ApiError('invalid_request', error.message, error.issues).toJSON(), 400);
+    }
+    if (error instanceof CatalogueRefusalError) {
+      const apiError = error.kind === 'conflict' ? new ApiError('conflict', error.message, error.issues) : new ApiError('unavailable', error.message, error.issues, { 'retry-after': '5' });
+      return c.json(apiError.toJSON(), apiError.status, apiError.headers);
     }
     console.error('runstream api: unexpected error', error);
     return c.json(new ApiError('internal', 'internal error').toJSON(), 500);
@@ -130,6 +138,7 @@ export function createApiApp(deps: ApiDependencies) {
   });
 
   mountRunControlRoutes(app, deps, { requireKey, runId: runIdParam });
+  mountCatalogueRoutes(app, deps, { requireKey });
   mountViewerPages(app);
   return app;
 }

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import type { ToolSpec } from '../providers/language-model.js';
+import type { z } from 'zod';
 
 export interface ToolContext {
   runId: string;
@@ -12,47 +11,34 @@ export interface ToolContext {
   progress: (progress: unknown) => void;
 }
 
+/**
+ * How often a call may run when a worker dies around it: `idempotent` tools
+ * are retried (they dedupe by `idempotencyKey`), `at-most-once` tools are
+ * never retried and report the lost attempt to the model as an error.
+ */
+export const toolRetryPolicies = ['idempotent', 'at-most-once'] as const;
+export type ToolRetry = (typeof toolRetryPolicies)[number];
+
+/** Where a tool comes from: shipped with runstream, the user's config, or an MCP server. */
+export const toolSources = ['builtin', 'config', 'mcp'] as const;
+export type ToolSource = (typeof toolSources)[number];
+
+/** A tool as user code defines it (`defineTool`). */
 export interface Tool<Args = unknown> {
   name: string;
   description: string;
   parameters: z.ZodType<Args>;
-  /**
-   * How often a call may run when a worker dies around it: `idempotent` tools
-   * are retried (they dedupe by `idempotencyKey`), `at-most-once` tools are
-   * never retried and report the lost attempt to the model as an error.
-   */
-  retry: 'idempotent' | 'at-most-once';
+  retry: ToolRetry;
+  /** Longest one call may take; becomes the tool activity's start-to-close timeout (default 10 minutes). */
+  timeoutMs?: number;
+  /** Whether a call waits for a person's approval first (always, or depending on the arguments). */
+  needsApproval?: boolean | ((args: Args) => boolean | Promise<boolean>);
   execute: (args: Args, context: ToolContext) => Promise<unknown>;
 }
 
+export type ToolDefinition<Schema extends z.ZodType> = Omit<Tool<z.infer<Schema>>, 'parameters'> & { parameters: Schema };
+
 /** Keeps each tool's argument type checked against its schema at definition time. */
-export function defineTool<Schema extends z.ZodType>(tool: Omit<Tool<z.infer<Schema>>, 'parameters'> & { parameters: Schema }): Tool {
+export function defineTool<Schema extends z.ZodType>(tool: ToolDefinition<Schema>): Tool {
   return tool as unknown as Tool;
-}
-
-export function toolSpec(tool: Tool): ToolSpec {
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.parameters) as Record<string, unknown>;
-  return { name: tool.name, description: tool.description, parameters };
-}
-
-export class ToolRegistry {
-  private readonly tools = new Map<string, Tool>();
-
-  constructor(tools: Tool[] = []) {
-    for (const tool of tools) this.register(tool);
-  }
-
-  register(tool: Tool): void {
-    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) throw new Error(`invalid tool name "${tool.name}"`);
-    if (this.tools.has(tool.name)) throw new Error(`tool "${tool.name}" is registered twice`);
-    this.tools.set(tool.name, tool);
-  }
-
-  get(name: string): Tool | undefined {
-    return this.tools.get(name);
-  }
-
-  names(): string[] {
-    return [...this.tools.keys()];
-  }
 }

@@ -12,7 +12,7 @@ import type { ServedRequest } from '../../src/demo/llm-server.js';
 import type { RunEvent } from '../../src/events.js';
 import type { StepOutput } from '../../src/messages.js';
 import { createModelResolver } from '../../src/models.js';
-import { ToolRegistry } from '../../src/tools/tool.js';
+import { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
 import { registerScript, testEnv } from '../support/test-stack.js';
 

@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { createToolCall } from '../../activities/tool-call.js';
 import { RunLog } from '../../src/bus/run-log.js';
 import type { ToolMessage } from '../../src/messages.js';
-import { defineTool, ToolRegistry, type ToolContext } from '../../src/tools/tool.js';
+import { serveTool } from '../../src/tools/served-tool.js';
+import { defineTool, type ToolContext } from '../../src/tools/tool.js';
+import { ToolRegistry } from '../../src/tools/tool-registry.js';
 
 /**
  * Tool policies when a worker dies around a tool call (DESIGN invariant 6):
@@ -19,7 +21,7 @@ describe('tool calls retried after a crash', () => {
   const calls: { tool: string; context: Pick<ToolContext, 'idempotencyKey' | 'runId' | 'callId'> }[] = [];
   const tools = new ToolRegistry(
     (['idempotent', 'at-most-once'] as const).map((retry) =>
-      defineTool({
+      serveTool(defineTool({
         name: retry === 'idempotent' ? 'charge_idempotent' : 'send_once',
         description: 'test tool',
         parameters: z.object({}),
@@ -28,7 +30,7 @@ describe('tool calls retried after a crash', () => {
           calls.push({ tool: retry, context: { idempotencyKey: context.idempotencyKey, runId: context.runId, callId: context.callId } });
           return { ok: true };
         },
-      }),
+      }), 'config'),
     ),
   );
   beforeAll(() => {

@@ -60,18 +60,13 @@ export async function startTestStack(
   const env = testEnv(name, options.env);
   let workerRun: Promise<void> | undefined;
   const startWorker = async () => {
-    const worker = await startWorkerProcess(env, {
-      tools: options.tools,
-      worker: { workflowBundle: workflowBundle(), ...options.worker },
-    });
+    const { env: _env, deferWorker: _defer, worker: tuning, ...rest } = options;
+    const worker = await startWorkerProcess(env, { log: () => undefined, ...rest, worker: { workflowBundle: workflowBundle(), ...tuning } });
     workerRun = worker.run();
     stack.worker = worker;
     return worker;
   };
-  const api = await startApiProcess(env, {
-    port: 0,
-    toolNames: options.tools && ['calculator', 'current_time', ...options.tools.map((tool) => tool.name)],
-  });
+  const api = await startApiProcess(env, { port: 0 });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   const stack: TestStack = {
