@@ -72,7 +72,8 @@ export class CatalogueReader {
       const document = await this.document(flat[index + 1]!);
       if (document) workers.push({ id: flat[index]!, document });
     }
-    return merge(this.options.taskQueue, workers);
+    // Hash order is arbitrary: sorted, so answers (and conflict reports) read the same on every call.
+    return merge(this.options.taskQueue, workers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   }
 
   private async document(digest: string): Promise<CatalogueDocument | undefined> {

@@ -74,7 +74,7 @@ export function describeIssue(issue: z.core.$ZodIssue | undefined, config: unkno
   for (const [index, key] of issue.path.entries()) {
     text += typeof key === 'number' ? `[${key}]` : `${text ? '.' : ''}${String(key)}`;
     node = isRecord(node) ? node[key as string] : undefined;
-    if (index === 1 && typeof key === 'number' && isRecord(node) && typeof node.name === 'string' && issue.path.length > 2) text += ` ("${node.name}")`;
+    if (index === 1 && typeof key === 'number' && isRecord(node) && typeof node.name === 'string') text += ` ("${node.name}")`;
   }
   return `${text || '(config)'}: ${issue.message}`;
 }
