@@ -43,9 +43,21 @@ export interface ServedRequest {
   responseFormat?: unknown;
   /** Anthropic's system prompt, where structured output is asked for in words. */
   system?: string | undefined;
+  /** With `recordTiming`: when the request arrived and when each chunk was written (epoch ms, sub-ms precision). */
+  timing?: { receivedAt: number; chunkAt: number[] };
   /** Sampling fields as received, under the protocol's own names (`temperature`, `max_tokens`, `stop_sequences`…). */
   sampling: Record<string, unknown>;
 }
+
+export interface LlmServerOptions {
+  port?: number;
+  host?: string;
+  /** Record arrival and per-chunk write times in each served request (benchmarks measure relay latency from them). */
+  recordTiming?: boolean;
+}
+
+/** Wall-clock milliseconds with the monotonic clock's precision, comparable across processes of one machine. */
+export const preciseNow = () => performance.timeOrigin + performance.now();
 
 /** Every protocol's sampling field names, so tests see exactly what went over the wire. */
 const samplingFields = ['temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'max_output_tokens', 'stop', 'stop_sequences', 'seed'];
@@ -56,7 +68,7 @@ const samplingOf = (body: unknown): Record<string, unknown> =>
 
 const protocols: WireProtocol[] = [chatCompletionsProtocol, responsesProtocol, anthropicProtocol];
 
-export async function startLlmServer(options: { port?: number; host?: string } = {}): Promise<LlmServer> {
+export async function startLlmServer(options: LlmServerOptions = {}): Promise<LlmServer> {
   const scripts = new Map<string, Script>();
   const requests: ServedRequest[] = [];
 
@@ -75,6 +87,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
     protocol: WireProtocol,
     failure: ScriptedFailure | undefined,
     onAbort: () => void,
+    chunkAt: number[] | undefined,
   ) => {
     let closed = false;
     request.on('close', () => {
@@ -112,6 +125,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
         }
       }
       response.write(frame(chunk));
+      chunkAt?.push(preciseNow());
       sent++;
     }
     response.end();
@@ -119,6 +133,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
   };
 
   const handle = async (protocol: WireProtocol, request: IncomingMessage, response: ServerResponse) => {
+    const receivedAt = preciseNow();
     const key = protocol.apiKey(request.headers);
     if (!key) return sendJson(response, 401, protocol.errorBody(401, 'You did not provide an API key.'));
     // Echoes the key whole, as a careless proxy might: runstream must keep it out of its messages.
@@ -142,6 +157,7 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       sampling: samplingOf(json),
       responseFormat: conversation.responseFormat,
       system: conversation.system,
+      ...(options.recordTiming ? { timing: { receivedAt, chunkAt: [] } } : {}),
     };
     const failure = failureFor(model);
     if (failure) served.failure = failure.streamError ?? (failsInStream(failure) ? 'in-stream' : String(failure.status));
@@ -158,9 +174,17 @@ export async function startLlmServer(options: { port?: number; host?: string } =
       skipText: conversation.prefill.length,
       inputCharacters: conversation.inputCharacters,
     });
-    served.completed = await stream(request, response, chunks, protocol, failure, () => {
-      served.aborted = true;
-    });
+    served.completed = await stream(
+      request,
+      response,
+      chunks,
+      protocol,
+      failure,
+      () => {
+        served.aborted = true;
+      },
+      served.timing?.chunkAt,
+    );
   };
 
   const server = createServer((request, response) => {

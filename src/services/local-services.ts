@@ -15,6 +15,8 @@ import { ensureBinaries } from './setup.js';
 
 export interface LocalService {
   address: string;
+  /** The server's process id (benchmarks read its CPU time from /proc). */
+  pid?: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -99,7 +101,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     60_000,
     logFile,
   );
-  return { address, stop: () => stopChild(child) };
+  return { address, pid: child.pid, stop: () => stopChild(child) };
 }
 
 export async function startRedisServer(options: RedisServerOptions): Promise<LocalService> {
@@ -133,5 +135,5 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Loc
     20_000,
     logFile,
   );
-  return { address: url, stop: () => stopChild(child) };
+  return { address: url, pid: child.pid, stop: () => stopChild(child) };
 }
