@@ -7,10 +7,3 @@ import { startRedisServer, type LocalService } from '../src/services/local-servi
 export async function benchRedis(): Promise<LocalService> {
   return startRedisServer({ logDir: mkdtempSync(join(tmpdir(), 'runstream-bench-')) });
 }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-export const formatMs = (ms: number) => `${ms.toFixed(2)} ms`;

@@ -1,147 +1,151 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
-import { createInterface } from 'node:readline';
-import { serve } from '@hono/node-server';
-import { createParser } from 'eventsource-parser';
+import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { LiveSubscriptions } from '../src/bus/live-subscriptions.js';
 import { RunLog } from '../src/bus/run-log.js';
+import { preciseNow } from '../src/demo/llm-server.js';
 import type { RunEventInput } from '../src/events.js';
-import type { RunService } from '../src/runs/run-service.js';
-import { ApiKeys } from '../src/server/api-keys.js';
-import { CatalogueReader } from '../src/catalogue/catalogue-reader.js';
-import { createApiApp } from '../src/server/app.js';
-import { ViewerTokens } from '../src/server/viewer-token.js';
-import { benchRedis, formatMs, percentile } from './bench-servers.js';
+import type { ProbeReading } from './roles/probe.js';
+import type { WatchResult } from './roles/viewers-role.js';
+import { benchRedis } from './bench-servers.js';
+import { benchApiKey, chunkSize, spread } from './support/bench-stack.js';
+import { rssBytes } from './support/proc-stats.js';
+import { startRole, type RoleProcess } from './support/role-process.js';
+import { ms, summarize, table } from './support/stats.js';
 
 /**
- * Added delivery latency of the SSE fan-out: one run, 1 / 100 / 1,000 viewers
- * as real HTTP clients of a real API process (a child process) on a private
- * redis-server. Per event: publish → each viewer's receipt, minus publish → a
- * plain Redis subscriber's receipt (the direct baseline) in the same run.
- * Loopback only; stops by itself. Temporal is not on the delivery path, so
- * the API's run lookup is a stand-in that says "running".
+ * `npm run bench -- fanout`: one run, 1 / 100 / 1,000 / 5,000 SSE viewers on
+ * one API process (a child process), the viewers spread over child processes
+ * of their own so the figures are the server's. Per event: publish → each
+ * viewer's receipt, against publish → a plain Redis subscriber's receipt (the
+ * direct baseline) in the same run; memory per viewer (the API's RSS with the
+ * viewers attached, minus before); whether every viewer got every event; and
+ * the Redis subscriptions the API holds for the run (one, whatever the count).
+ * Temporal is not on the delivery path: the API's run lookup is a stand-in.
  */
 
-const apiKey = 'bench-key';
-const runId = 'run_fanoutbench0000';
-const eventsPerScenario = 150;
-const spacingMs = 20;
+const keyPrefix = 'bench:fanout:';
 
-async function serveApi(): Promise<void> {
-  const redisUrl = process.env.RUNSTREAM_BENCH_REDIS ?? '';
-  const commands = new Redis(redisUrl);
-  const subscriber = new Redis(redisUrl);
-  const runs = {
-    describe: async () => ({ status: { name: 'RUNNING' }, historyLength: 10 }),
-    messages: async () => [],
-  } as unknown as RunService;
-  const app = createApiApp({
-    runs,
-    catalogue: new CatalogueReader(commands, { keyPrefix: 'bench:', taskQueue: 'bench' }),
-    log: new RunLog(commands, { keyPrefix: 'bench:' }),
-    live: new LiveSubscriptions(subscriber),
-    apiKeys: new ApiKeys([apiKey]),
-    viewerTokens: new ViewerTokens('bench-secret'),
-  });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.stdout.write(`${info.port}\n`));
-  server.on('error', (error) => {
-    console.error(error);
-    process.exit(1);
-  });
-  process.on('disconnect', () => process.exit(0));
-}
-
-/** One SSE viewer on a raw HTTP request; calls back with each event id and the time it arrived. */
-function viewer(port: number, runKey: string, onEvent: (id: string, at: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: `/v1/runs/${runKey}/events`, headers: { authorization: `Bearer ${apiKey}` }, agent: false }, (response) => {
-      const parser = createParser({ onEvent: (event) => event.id && onEvent(event.id, performance.now()) });
-      response.setEncoding('utf8');
-      response.on('data', (text: string) => parser.feed(text));
-      response.on('end', resolve);
-      response.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function scenario(port: number, log: RunLog, direct: Redis, viewers: number, round: number) {
-  const run = `${runId}${round}`;
-  const publishedAt = new Map<string, number>();
-  const directAt = new Map<string, number>();
-  // Receipts are matched with publish times afterwards: a viewer may see an event before append() resolves.
-  const receipts: [string, number][] = [];
-  const started = new Set<number>();
+async function scenario(api: RoleProcess, viewers: RoleProcess[], log: RunLog, direct: Redis, viewerCount: number, round: number, events: number, spacingMs: number) {
+  const runId = `run_fanoutbench${String(round).padStart(4, '0')}`;
+  const channel = log.channel(runId);
+  const publishedAt = new Float64Array(events).fill(Number.NaN);
+  const directAt = new Float64Array(events).fill(Number.NaN);
   let seq = 0;
-  const append = async (event: RunEventInput) => {
-    const before = performance.now();
-    const [id] = await log.append(run, [{ producer: 'bench', seq: seq++, event: { ...event, runId: run, at: new Date().toISOString() } as never }]);
-    publishedAt.set(id!, before);
-    return id!;
+  const append = (event: RunEventInput) => log.append(runId, [{ producer: 'bench', seq: seq++, event: { ...event, runId, at: new Date().toISOString() } as never }]);
+  await direct.subscribe(channel);
+  const onMessage = (from: string, message: string) => {
+    if (from !== channel) return;
+    const at = preciseNow();
+    for (const match of message.matchAll(/"type":"text\.delta".*?"offset":(\d+)/g)) directAt[Number(match[1]) / chunkSize] = at;
   };
-  await direct.subscribe(log.channel(run));
-  direct.on('message', (channel: string, message: string) => {
-    if (channel === log.channel(run)) directAt.set(message.slice(0, message.indexOf('\n')), performance.now());
-  });
-  const firstId = await append({ type: 'run.started', model: 'bench', tools: [], maxSteps: 1 });
-  const done = Array.from({ length: viewers }, (_, index) =>
-    viewer(port, run, (id, at) => {
-      if (id === firstId) started.add(index);
-      else receipts.push([id, at]);
-    }),
+  direct.on('message', onMessage);
+  await append({ type: 'run.started', model: 'bench', tools: [], maxSteps: 1 });
+
+  await api.call('gc');
+  const rssBefore = rssBytes(api.pid);
+  const attachStarted = performance.now();
+  const watches = await Promise.all(
+    spread(viewerCount, viewers.length).map((count, index) =>
+      viewers[index]!.call<{ watch: number }>('sse.attach', { url: String(api.ready.url), apiKey: benchApiKey, runId, count, tokens: events, chunkSize }),
+    ),
   );
-  while (started.size < viewers) await new Promise((resolve) => setTimeout(resolve, 10));
-  for (let index = 0; index < eventsPerScenario; index++) {
-    await append({ type: 'text.delta', step: 1, offset: index * 6, text: 'token ' });
+  const attachMs = performance.now() - attachStarted;
+  const rssAttached = await api.call<number>('gc');
+  const stats = await api.call<{ channels: number; listeners: number }>('liveStats');
+  const [, subscribers] = (await log.redis.pubsub('NUMSUB', channel)) as [string, number];
+  await api.call('probe.reset');
+
+  for (let index = 0; index < events; index++) {
+    publishedAt[index] = preciseNow();
+    await append({ type: 'text.delta', step: 1, offset: index * chunkSize, text: 'tok ' });
     await new Promise((resolve) => setTimeout(resolve, spacingMs));
   }
-  await append({ type: 'run.completed', result: { output: '', messages: [], usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, steps: 1, finishReason: 'stop' } });
-  await Promise.all(done);
-  await direct.unsubscribe(log.channel(run));
-  direct.removeAllListeners('message');
-  const directLatencies = [...directAt].filter(([id]) => id !== firstId).map(([id, at]) => at - (publishedAt.get(id) ?? at));
-  const viewerLatencies = receipts.map(([id, at]) => at - (publishedAt.get(id) ?? Number.NaN));
-  const expected = (eventsPerScenario + 1) * viewers;
-  if (viewerLatencies.length !== expected || viewerLatencies.some(Number.isNaN)) throw new Error(`viewers received ${viewerLatencies.length} events, expected ${expected}`);
-  return { viewer: viewerLatencies.sort((a, b) => a - b), direct: directLatencies.sort((a, b) => a - b) };
+  await append({
+    type: 'run.completed',
+    result: { output: '', messages: [], usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 }, steps: 1, finishReason: 'stop' },
+  });
+  const results = await Promise.all(watches.map((watch, index) => viewers[index]!.call<WatchResult>('watch.result', { watch: watch.watch, timeoutMs: 60_000 })));
+  const probe = await api.call<ProbeReading>('probe.read');
+  direct.off('message', onMessage);
+  await direct.unsubscribe(channel);
+
+  const viewerLatency: number[] = [];
+  let complete = 0;
+  for (const result of results) {
+    complete += result.complete;
+    for (let viewer = 0; viewer < result.viewers; viewer++) {
+      for (let index = 0; index < events; index++) viewerLatency.push(result.receivedAt[viewer * events + index]! - publishedAt[index]!);
+    }
+  }
+  const directLatency = Array.from(directAt, (at, index) => at - publishedAt[index]!).filter((value) => !Number.isNaN(value));
+  return {
+    viewers: viewerCount,
+    complete,
+    attachMs,
+    sse: summarize(viewerLatency.filter((value) => !Number.isNaN(value))),
+    direct: summarize(directLatency),
+    memoryPerViewer: (Math.max(rssAttached, rssBefore) - rssBefore) / viewerCount,
+    apiSubscriptions: subscribers - 1, // minus the direct baseline's own
+    apiChannels: stats.channels,
+    apiLagP99: probe.lagP99Ms,
+  };
 }
 
 export default async function fanoutBench(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      viewers: { type: 'string', default: '1,100,1000,5000' },
+      events: { type: 'string', default: '150' },
+      'spacing-ms': { type: 'string', default: '20' },
+      'viewer-processes': { type: 'string', default: '4' },
+    },
+    allowPositionals: true,
+  });
   const redisServer = await benchRedis();
-  let api: ChildProcess | undefined;
+  const started: RoleProcess[] = [];
+  const failures: string[] = [];
   const watchdog = setTimeout(() => {
-    console.error('fanout bench: took longer than 5 minutes, stopping');
-    api?.kill('SIGKILL');
+    console.error('fanout bench: took longer than 10 minutes, stopping');
     process.exit(1);
-  }, 5 * 60_000);
+  }, 10 * 60_000).unref();
+  const commands = new Redis(redisServer.address);
+  const direct = new Redis(redisServer.address);
   try {
-    api = spawn(process.execPath, ['bin/run-ts.js', 'bench/fanout.ts'], {
-      env: { ...process.env, RUNSTREAM_FANOUT_ROLE: 'api', RUNSTREAM_BENCH_REDIS: redisServer.address },
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    });
-    const [portLine] = await createInterface({ input: api.stdout! })[Symbol.asyncIterator]().next().then((line) => [line.value as string]);
-    const port = Number(portLine);
-    const commands = new Redis(redisServer.address);
-    const direct = new Redis(redisServer.address);
-    const log = new RunLog(commands, { keyPrefix: 'bench:' });
-    console.log(`events per scenario ${eventsPerScenario}, one every ${spacingMs} ms; API in a child process; private redis-server`);
-    console.log('viewers   via SSE p50 / p99        direct Redis p50 / p99    added p50 / p99           p50 ratio');
-    for (const [round, viewers] of [1, 100, 1_000].entries()) {
-      const { viewer: sse, direct: baseline } = await scenario(port, log, direct, viewers, round);
-      const [s50, s99, d50, d99] = [percentile(sse, 50), percentile(sse, 99), percentile(baseline, 50), percentile(baseline, 99)];
-      console.log(
-        `${String(viewers).padEnd(9)} ${`${formatMs(s50)} / ${formatMs(s99)}`.padEnd(24)} ${`${formatMs(d50)} / ${formatMs(d99)}`.padEnd(25)} ${`${formatMs(s50 - d50)} / ${formatMs(s99 - d99)}`.padEnd(25)} ${(s50 / d50).toFixed(1)}×`,
-      );
+    const env = { REDIS_URL: redisServer.address, RUNSTREAM_KEY_PREFIX: keyPrefix };
+    const api = await startRole('fanout-api', { env, nodeOptions: ['--expose-gc', ...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])] });
+    started.push(api);
+    for (let index = 0; index < Number(values['viewer-processes']); index++) started.push(await startRole('viewers', { env }));
+    const viewers = started.slice(1);
+    const log = new RunLog(commands, { keyPrefix });
+    const events = Number(values.events);
+    const spacingMs = Number(values['spacing-ms']);
+    console.log(`${events} events per scenario, one every ${spacingMs} ms; API in a child process, viewers in ${viewers.length} others; private redis-server`);
+    const rows: string[][] = [['viewers', 'got every event', 'attach all', 'SSE p50 / p99', 'direct Redis p50 / p99', 'added p50 / p99', 'API loop lag p99', 'memory/viewer', 'API subscriptions']];
+    for (const [round, viewerCount] of values.viewers.split(',').map(Number).entries()) {
+      const result = await scenario(api, viewers, log, direct, viewerCount, round, events, spacingMs);
+      if (result.complete !== viewerCount) failures.push(`${viewerCount} viewers: only ${result.complete} got every event`);
+      rows.push([
+        String(viewerCount),
+        `${result.complete}/${viewerCount}`,
+        ms(result.attachMs, 0),
+        `${ms(result.sse.p50)} / ${ms(result.sse.p99)}`,
+        `${ms(result.direct.p50)} / ${ms(result.direct.p99)}`,
+        `${ms(result.sse.p50 - result.direct.p50)} / ${ms(result.sse.p99 - result.direct.p99)}`,
+        ms(result.apiLagP99),
+        `${(result.memoryPerViewer / 1024).toFixed(1)} KiB`,
+        `${result.apiSubscriptions} (${result.apiChannels} channel)`,
+      ]);
     }
-    commands.disconnect();
-    direct.disconnect();
+    console.log(table(rows));
   } finally {
     clearTimeout(watchdog);
-    api?.kill();
+    commands.disconnect();
+    direct.disconnect();
+    for (const process of started.reverse()) await process.stop().catch(() => undefined);
     await redisServer.stop();
   }
+  if (failures.length > 0) {
+    console.error(`\nfanout bench FAILED:\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  }
 }
-
-if (process.env.RUNSTREAM_FANOUT_ROLE === 'api') await serveApi();
