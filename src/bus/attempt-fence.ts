@@ -20,7 +20,7 @@ export interface AttemptFence {
 /** The hash field, in the run's producer hash, that holds an execution's highest attempt. */
 export const fenceField = (execution: string) => `fence:${execution}`;
 
-/** The append script's error reply for a refused entry: `FENCED <fence>`. */
+/** The append script's status for a refused batch: `FENCED <fence>`. */
 export const fencedReplyPrefix = 'FENCED ';
 
 export class StaleAttemptError extends Error {
@@ -39,9 +39,9 @@ export class StaleAttemptError extends Error {
   }
 }
 
-/** The fence a refused append reports, or undefined when `error` is not a fence refusal. */
-export function refusedBy(error: unknown): number | undefined {
-  if (!(error instanceof Error) || !error.message.startsWith(fencedReplyPrefix)) return undefined;
-  const fence = Number(error.message.slice(fencedReplyPrefix.length));
+/** The fence a refused append reports (its status `FENCED <fence>`), or undefined when it was not refused. */
+export function refusedBy(status: string): number | undefined {
+  if (!status.startsWith(fencedReplyPrefix)) return undefined;
+  const fence = Number(status.slice(fencedReplyPrefix.length));
   return Number.isInteger(fence) ? fence : undefined;
 }

@@ -15,7 +15,7 @@ interface Channel {
 /**
  * One subscriber connection per process, shared by every viewer in it: one
  * SUBSCRIBE per run however many viewers follow that run, released with the
- * last of them. Each message is parsed once, then handed to all listeners.
+ * last of them. Each message (a batch of entries) is parsed once, then handed to all listeners.
  */
 export class LiveSubscriptions {
   private readonly channels = new Map<string, Channel>();
@@ -24,13 +24,13 @@ export class LiveSubscriptions {
     subscriber.on('message', (channel: string, message: string) => {
       const entry = this.channels.get(channel);
       if (!entry || entry.listeners.size === 0) return;
-      let parsed: LogEntry;
+      let parsed: LogEntry[];
       try {
         parsed = parseLiveMessage(message);
       } catch {
         return; // not ours, or from a newer writer: the log replay is authoritative anyway
       }
-      for (const listener of entry.listeners) listener.onEntry(parsed);
+      for (const listener of entry.listeners) for (const logEntry of parsed) listener.onEntry(logEntry);
     });
     // ioredis re-subscribes by itself after a reconnect; tell followers to fill the gap from the log.
     subscriber.on('ready', () => {

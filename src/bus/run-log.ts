@@ -6,11 +6,12 @@ import { compareStreamIds } from './stream-id.js';
 
 /**
  * The per-run ordered log: a Redis Stream, plus a pub/sub message carrying the
- * same entry and its id, written by one Lua script so no viewer can see one
- * without the other. Each append carries a producer id and sequence number so
- * a batch re-sent after a dropped connection is not appended twice, and may
- * carry an attempt fence so a superseded activity attempt appends nothing
- * once its successor wrote (attempt-fence.ts).
+ * same entries and their ids, written by one Lua script so no viewer can see
+ * one without the other. A batch of one producer's entries is one script
+ * call, one round trip and one pub/sub message. Each entry carries a producer
+ * id and sequence number so a batch re-sent after a dropped connection is not
+ * appended twice, and may carry an attempt fence so a superseded activity
+ * attempt appends nothing once its successor wrote (attempt-fence.ts).
  */
 
 export interface RunLogOptions {
@@ -18,53 +19,69 @@ export interface RunLogOptions {
   keyPrefix?: string;
   /** Approximate cap on entries per run (XADD MAXLEN ~). */
   maxLength?: number;
-  /** Idle time after which a run's log expires; renewed on every append. */
+  /** Idle time after which a run's log expires; renewed by appends (at most once a minute per producer). */
   ttlSeconds?: number;
 }
 
-// KEYS[1] log, KEYS[2] producer hash; ARGV: producer, seq, maxlen, ttl, json, channel,
-// fence field ('' when unfenced), attempt. An entry already appended answers its id even
-// from a fenced attempt: it went in before the fence rose.
+// KEYS[1] log, KEYS[2] producer hash; ARGV: producer, maxlen, ttl (0: keep the expiry as it is), channel,
+// fence field ('' when unfenced), attempt, then seq and json of each entry, seqs increasing.
+// Answers { '' or 'FENCED <fence>', id of each entry appended or already in the log }. An entry
+// already appended answers an id even from a fenced attempt: it went in before the fence rose.
+// The pub/sub message is `<id>\n<json>` per new entry, joined by newlines (JSON has no raw newline).
 const appendScript = `
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
-local seq = tonumber(ARGV[2])
-if seq <= last then
-  return redis.call('HGET', KEYS[2], ARGV[1] .. ':id')
-end
-if ARGV[7] ~= '' then
-  local attempt = tonumber(ARGV[8])
-  local fence = tonumber(redis.call('HGET', KEYS[2], ARGV[7]) or '0')
-  if attempt < fence then
-    return redis.error_reply('${fencedReplyPrefix}' .. fence)
+local lastId = redis.call('HGET', KEYS[2], ARGV[1] .. ':id')
+local ids = { '' }
+local message = {}
+local fenceChecked = ARGV[5] == ''
+for index = 7, #ARGV, 2 do
+  local seq = tonumber(ARGV[index])
+  if seq <= last then
+    ids[#ids + 1] = lastId
+  else
+    if not fenceChecked then
+      fenceChecked = true
+      local attempt = tonumber(ARGV[6])
+      local fence = tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0')
+      if attempt < fence then
+        ids[1] = '${fencedReplyPrefix}' .. fence
+        break
+      end
+      if attempt > fence then redis.call('HSET', KEYS[2], ARGV[5], attempt) end
+    end
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[index + 1])
+    ids[#ids + 1] = id
+    message[#message + 1] = id .. '\\n' .. ARGV[index + 1]
+    last = seq
+    lastId = id
   end
-  if attempt > fence then
-    redis.call('HSET', KEYS[2], ARGV[7], attempt)
-  end
 end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[5])
-redis.call('HSET', KEYS[2], ARGV[1], seq, ARGV[1] .. ':id', id)
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[6], id .. '\\n' .. ARGV[5])
-return id
+if #message > 0 then
+  redis.call('HSET', KEYS[2], ARGV[1], last, ARGV[1] .. ':id', lastId)
+  if ARGV[3] ~= '0' then
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+    redis.call('EXPIRE', KEYS[2], ARGV[3])
+  end
+  redis.call('PUBLISH', ARGV[4], table.concat(message, '\\n'))
+end
+return ids
 `;
 
 type AppendCommand = (
   logKey: string,
   cursorKey: string,
   producer: string,
-  seq: number,
   maxLength: number,
   ttlSeconds: number,
-  json: string,
   channel: string,
   fenceField: string,
   attempt: number,
-) => Promise<string>;
+  ...seqAndJson: (string | number)[]
+) => Promise<string[]>;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    runstreamAppend(...args: Parameters<AppendCommand>): Result<string, Context>;
+    runstreamAppend(...args: Parameters<AppendCommand>): Result<string[], Context>;
   }
 }
 
@@ -114,36 +131,45 @@ export class RunLog {
   }
 
   /**
-   * Appends in order, in one round trip; returns the log ids. Throws
+   * Appends in order, in one round trip (one script call per run of entries
+   * sharing a producer and fence); returns the log ids. Throws
    * `StaleAttemptError` (with the ids appended before it) when an entry's
    * attempt was superseded: that entry and the rest of the batch are refused.
+   * `refreshTtl: false` leaves the keys' expiry as the producer's earlier appends set it.
    */
-  async append(runId: string, entries: AppendRequest[]): Promise<string[]> {
-    const pipeline = this.redis.pipeline();
+  async append(runId: string, entries: AppendRequest[], options: { refreshTtl?: boolean } = {}): Promise<string[]> {
+    const groups: AppendRequest[][] = [];
     for (const entry of entries) {
+      const group = groups.at(-1);
+      const head = group?.[0];
+      if (group && head && head.producer === entry.producer && head.fence?.execution === entry.fence?.execution && head.fence?.attempt === entry.fence?.attempt) {
+        group.push(entry);
+      } else groups.push([entry]);
+    }
+    const pipeline = this.redis.pipeline();
+    for (const group of groups) {
+      const { producer, fence } = group[0]!;
       pipeline.runstreamAppend(
         this.logKey(runId),
         this.cursorKey(runId),
-        entry.producer,
-        entry.seq,
+        producer,
         this.maxLength,
-        this.ttlSeconds,
-        JSON.stringify(entry.event),
+        options.refreshTtl === false ? 0 : this.ttlSeconds,
         this.channel(runId),
-        entry.fence ? fenceField(entry.fence.execution) : '',
-        entry.fence?.attempt ?? 0,
+        fence ? fenceField(fence.execution) : '',
+        fence?.attempt ?? 0,
+        ...group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]),
       );
     }
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = [];
-    for (const [index, [error, id]] of results.entries()) {
-      if (error) {
-        const fence = refusedBy(error);
-        const entry = entries[index];
-        if (fence !== undefined && entry?.fence) throw new StaleAttemptError(runId, entry.fence, fence, ids);
-        throw error;
-      }
-      ids.push(String(id));
+    for (const [index, [error, reply]] of results.entries()) {
+      if (error) throw error;
+      const [status = '', ...groupIds] = (reply as string[] | null) ?? [];
+      ids.push(...groupIds.map(String));
+      const refused = refusedBy(String(status));
+      const fence = groups[index]![0]!.fence;
+      if (refused !== undefined && fence) throw new StaleAttemptError(runId, fence, refused, ids);
     }
     return ids;
   }
@@ -164,36 +190,46 @@ export class RunLog {
     return (await this.coverage(runId, afterId)) === 'covered';
   }
 
+  async coverage(runId: string, afterId: string | undefined): Promise<Coverage> {
+    return (await this.inspect(runId, afterId)).coverage;
+  }
+
   /**
-   * Whether the log holds every entry after `afterId`: `missing` when there is
-   * no log (not begun, or expired), `gap` when trimming, deletion or a
-   * publisher that gave up events (the gap marker) removed some of them.
-   * XTRIM does not move `max-deleted-entry-id` (Redis 7.0), so removal is seen
-   * by comparing `entries-added` with `length`: once entries were removed, only
-   * an id at or past the first entry still held (and past any XDEL) is covered.
+   * In one round trip: whether the log holds every entry after `afterId`, and
+   * its last entry. `missing` when there is no log (not begun, or expired),
+   * `gap` when trimming, deletion or a publisher that gave up events (the gap
+   * marker) removed some of them. XTRIM does not move `max-deleted-entry-id`
+   * (Redis 7.0), so removal is seen by comparing `entries-added` with
+   * `length`: once entries were removed, only an id at or past the first entry
+   * still held (and past any XDEL) is covered.
    */
-  async coverage(runId: string, afterId: string | undefined): Promise<'covered' | 'gap' | 'missing'> {
-    const [gap, info] = await Promise.all([
-      this.redis.get(this.gapKey(runId)),
-      this.redis.call('XINFO', 'STREAM', this.logKey(runId)).catch(() => undefined) as Promise<unknown[] | undefined>,
-    ]);
-    if (!info) return 'missing';
-    // A publisher gave up events at or before the gap marker: whoever read only up to it may have missed them.
-    if (gap !== null && (afterId === undefined || compareStreamIds(afterId, gap) <= 0)) return 'gap';
+  async inspect(runId: string, afterId: string | undefined): Promise<{ coverage: Coverage; last?: { id: string; json: string } }> {
+    const [[, gap], [, info]] = ((await this.redis.pipeline().get(this.gapKey(runId)).call('XINFO', 'STREAM', this.logKey(runId)).exec()) ?? []) as [
+      [Error | null, string | null],
+      [Error | null, unknown[] | undefined],
+    ];
+    if (!Array.isArray(info)) return { coverage: 'missing' };
     const fields = new Map<string, unknown>();
     for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
-    if (Number(fields.get('entries-added')) === Number(fields.get('length'))) return 'covered';
-    if (afterId === undefined) return 'gap';
+    const lastEntry = fields.get('last-entry') as [string, string[]] | null | undefined;
+    const last = Array.isArray(lastEntry) ? { id: String(lastEntry[0]), json: String(lastEntry[1]?.[1] ?? 'null') } : undefined;
+    const withLast = (coverage: Coverage) => (last ? { coverage, last } : { coverage });
+    // A publisher gave up events at or before the gap marker: whoever read only up to it may have missed them.
+    if (gap && (afterId === undefined || compareStreamIds(afterId, gap) <= 0)) return withLast('gap');
+    if (Number(fields.get('entries-added')) === Number(fields.get('length'))) return withLast('covered');
+    if (afterId === undefined) return withLast('gap');
     const maxDeleted = String(fields.get('max-deleted-entry-id') ?? '0-0');
     const firstEntry = fields.get('first-entry');
     const firstId = Array.isArray(firstEntry) ? String(firstEntry[0]) : String(fields.get('last-generated-id') ?? '0-0');
-    return compareStreamIds(afterId, maxDeleted) >= 0 && compareStreamIds(afterId, firstId) >= 0 ? 'covered' : 'gap';
+    return withLast(compareStreamIds(afterId, maxDeleted) >= 0 && compareStreamIds(afterId, firstId) >= 0 ? 'covered' : 'gap');
   }
 
   async exists(runId: string): Promise<boolean> {
     return (await this.redis.exists(this.logKey(runId))) === 1;
   }
 }
+
+export type Coverage = 'covered' | 'gap' | 'missing';
 
 /** A log entry keeps its JSON text so fan-out can write it to many viewers without serializing again. */
 export interface LogEntry extends LoggedEvent {
@@ -204,8 +240,10 @@ export function parseLogEntry(id: string, json: string): LogEntry {
   return { id, event: runEventSchema.parse(JSON.parse(json)), json };
 }
 
-/** A pub/sub message is `<id>\n<json>`; JSON.stringify never emits a raw newline. */
-export function parseLiveMessage(message: string): LogEntry {
-  const newline = message.indexOf('\n');
-  return parseLogEntry(message.slice(0, newline), message.slice(newline + 1));
+/** A pub/sub message is `<id>\n<json>` per entry, joined by newlines; JSON.stringify never emits a raw newline. */
+export function parseLiveMessage(message: string): LogEntry[] {
+  const lines = message.split('\n');
+  const entries: LogEntry[] = [];
+  for (let index = 0; index + 1 < lines.length; index += 2) entries.push(parseLogEntry(lines[index]!, lines[index + 1]!));
+  return entries;
 }

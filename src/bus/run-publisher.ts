@@ -22,11 +22,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const droppable = new Set<RunEvent['type']>(['text.delta', 'reasoning.delta', 'tool_call.delta', 'tool.progress']);
 
+/** How often a publisher renews its run's log expiry (the TTL is days; renewing on every append costs two commands per delta). */
+const ttlRefreshMs = 60_000;
+
 /**
  * Ordered, batched, non-blocking publishing for one writer. `publish` never
  * waits on Redis: the model stream keeps going while a flush loop appends in
- * order, one pipeline per batch, retrying with backoff when Redis is away.
- * The transcript in Temporal is the truth; this is the live view.
+ * order, retrying with backoff when Redis is away. What was published in one
+ * tick of the event loop (the deltas of one network read), or while the
+ * previous batch was in flight, goes as one batch: one script call, one round
+ * trip, one pub/sub message. The transcript in Temporal is the truth; this is
+ * the live view.
  */
 export class RunPublisher {
   private readonly queue: AppendRequest[] = [];
@@ -45,6 +51,8 @@ export class RunPublisher {
   /** Sequence number of the first delta shed, if any: the log has a hole from there. */
   firstDroppedSeq: number | undefined;
   private closed = false;
+  /** When this publisher last renewed the log's expiry (0: never, so its first append does). */
+  private ttlRefreshedAt = 0;
   private readonly supersede = new AbortController();
   /**
    * Aborted (with the `StaleAttemptError`) once the log refused this
@@ -70,9 +78,12 @@ export class RunPublisher {
     if (this.superseded.aborted) return seq;
     this.queue.push({ producer: this.options.producer, seq, event, fence: this.options.fence });
     if (this.queue.length > this.maxBuffered) this.shed();
-    this.flushing ??= this.drain().finally(() => {
-      this.flushing = undefined;
-    });
+    // Start at the end of this tick, so what else is published in it joins the batch.
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => {
+        this.flushing = undefined;
+      });
     return seq;
   }
 
@@ -134,7 +145,9 @@ export class RunPublisher {
       try {
         // A gap this process left in the run's log earlier is marked before anything after it is appended.
         await this.log.gaps.flush(this.runId);
-        const ids = await this.log.append(this.runId, batch);
+        const refreshTtl = Date.now() - this.ttlRefreshedAt >= ttlRefreshMs;
+        const ids = await this.log.append(this.runId, batch, { refreshTtl });
+        if (refreshTtl) this.ttlRefreshedAt = Date.now();
         this.queue.splice(0, batch.length);
         this.inFlight = 0;
         this.lastId = ids.at(-1) ?? this.lastId;

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import type { StepCheckpoint } from '../../activities/checkpoint.js';
 import { createModelStep, type ModelStepInput } from '../../activities/model-step.js';
 import { StaleAttemptError } from '../../src/bus/attempt-fence.js';
-import { RunLog } from '../../src/bus/run-log.js';
+import { parseLiveMessage, RunLog } from '../../src/bus/run-log.js';
 import { RunPublisher } from '../../src/bus/run-publisher.js';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
 import type { RunEvent } from '../../src/events.js';
@@ -37,7 +37,7 @@ describe('attempt fencing on a real redis-server', () => {
     const runId = `run_fence${randomBytes(5).toString('hex')}`;
     const published: string[] = [];
     await subscriber.subscribe(log.channel(runId));
-    subscriber.on('message', (_channel, message: string) => published.push(message.slice(0, message.indexOf('\n'))));
+    subscriber.on('message', (_channel, message: string) => published.push(...parseLiveMessage(message).map((entry) => entry.id)));
 
     const first = fencedPublisher(runId, 1);
     first.publish({ type: 'step.started', step: 1 });
