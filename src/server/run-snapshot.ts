@@ -18,18 +18,22 @@ export interface StartingPoint {
 const terminal: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
 /**
- * Where a viewer's stream starts. Normally: the log after the id it asked for.
- * When trimming or expiry removed part of that (DESIGN invariant 5), a snapshot
- * of the transcript from the workflow comes first, with the log's last id as its
+ * Where a viewer's stream starts. Normally: the log after the id it asked for,
+ * known in one Redis round trip (coverage and last entry together); a final
+ * event at its end means the run is over. Only when the log does not cover
+ * the id is Temporal asked: for the run's status (404 for an unknown run),
+ * and, when trimming or expiry removed part of the log (DESIGN invariant 5),
+ * for a snapshot of the transcript, sent first with the log's last id as its
  * id, then the log after it. The last id is read before the transcript, so the
- * snapshot is at least as new as its id: a viewer may see a step twice, never miss one.
+ * snapshot is at least as new as its id: a viewer may see a step twice, never
+ * miss one. A run stopped from outside with its log intact (terminated, no
+ * final event) is noticed by the stream's periodic close check.
  */
 export async function startingPoint(log: RunLog, runs: RunService, runId: string, after: string | undefined): Promise<StartingPoint> {
+  const { coverage, last } = await log.inspect(runId, after);
+  if (coverage === 'covered') return { after, ended: false, closed: last !== undefined && isTerminalJson(last.json) };
   const status = statusOf(await runs.describe(runId)); // 404 for an unknown run, before the stream opens
   const closed = terminal.includes(status);
-  const last = await lastLogEntry(log, runId);
-  const coverage = await log.coverage(runId, after);
-  if (coverage === 'covered') return { after, ended: false, closed };
   // A log that does not exist yet belongs to a run no worker has begun: it will appear.
   if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed };
 
@@ -49,8 +53,12 @@ export async function buildSnapshot(runs: RunService, runId: string, status: Run
 export async function lastLogEntry(log: RunLog, runId: string): Promise<{ id: string; terminal: boolean } | undefined> {
   const [last] = await log.redis.xrevrange(log.logKey(runId), '+', '-', 'COUNT', 1);
   if (!last) return undefined;
-  const parsed = runEventSchema.safeParse(JSON.parse(last[1][1] ?? 'null'));
-  return { id: last[0], terminal: parsed.success && isTerminalEvent(parsed.data) };
+  return { id: last[0], terminal: isTerminalJson(last[1][1] ?? 'null') };
+}
+
+function isTerminalJson(json: string): boolean {
+  const parsed = runEventSchema.safeParse(JSON.parse(json));
+  return parsed.success && isTerminalEvent(parsed.data);
 }
 
 /** The workflow's transcript; for a closed run with no worker to answer the query, its result's. */
