@@ -1,4 +1,5 @@
-import type { RunEventInput } from '../src/events.js';
+import { isTerminalEvent, type RunEvent, type RunEventInput } from '../src/events.js';
+import { releaseRunSlot } from '../src/runs/run-slots.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher } from './publishing.js';
 
@@ -8,12 +9,17 @@ export interface PublishRunEventInput {
 }
 
 export function createPublishRunEvent(deps: ActivityDependencies) {
-  /** Run lifecycle events (started, completed, failed, cancelled): one log entry, appended once across retries. */
+  /**
+   * Run lifecycle events (started, completed, failed, cancelled): one log entry, appended once across retries.
+   * A final event also gives the run's concurrency slot back to its API key.
+   */
   return async function publishRunEvent(input: PublishRunEventInput): Promise<string | undefined> {
     const publisher = openPublisher(deps, input.runId, { perAttempt: false });
     publisher.publish(input.event);
     // Redis away past the flush timeout: the run still ends; late viewers get a snapshot from the workflow.
     await settlePublisher(deps, publisher);
+    // Failing here would only delay the slot: the API reclaims slots of ended runs when a key is full.
+    if (isTerminalEvent(input.event as RunEvent)) await releaseRunSlot(deps.log.redis, deps.log.keyPrefix, input.runId).catch(() => undefined);
     return publisher.lastId;
   };
 }

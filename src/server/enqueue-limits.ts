@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { rememberRunSlot, runSlotKey } from '../runs/run-slots.js';
 import { ApiError } from './api-error.js';
 
 export interface EnqueueLimitSettings {
@@ -7,9 +8,15 @@ export interface EnqueueLimitSettings {
   windowSeconds: number;
   /** Runs a key may have queued or running at once (429 above it). */
   maxConcurrentRuns: number;
+  /**
+   * How often, at most, a full key's slots are checked against Temporal for
+   * runs that ended without giving theirs back (terminated from outside, or
+   * their final publish failed). Runs that end normally give it back themselves.
+   */
+  reclaimIntervalSeconds: number;
 }
 
-export const defaultEnqueueLimits: EnqueueLimitSettings = { ratePerWindow: 60, windowSeconds: 60, maxConcurrentRuns: 50 };
+export const defaultEnqueueLimits: EnqueueLimitSettings = { ratePerWindow: 60, windowSeconds: 60, maxConcurrentRuns: 50, reclaimIntervalSeconds: 30 };
 
 // A fixed window counter: INCR, and the first request of a window sets its expiry.
 const rateScript = `
@@ -45,6 +52,9 @@ export class EnqueueLimits {
   private activeKey(keyId: string): string {
     return `${this.keyPrefix}keys:{${keyId}}:active-runs`;
   }
+  private reclaimKey(keyId: string): string {
+    return `${this.keyPrefix}keys:{${keyId}}:reclaimed`;
+  }
 
   /** Counts one enqueue; throws 429 with Retry-After once the window's budget is spent. */
   async checkRate(keyId: string): Promise<void> {
@@ -61,14 +71,28 @@ export class EnqueueLimits {
   }
 
   /**
-   * Takes a concurrency slot for `runId` (`added` is false when the run already held one). When the key looks full, slots of runs
-   * that have ended are given back first (`isActive` asks Temporal), then it tries once more.
+   * Takes a concurrency slot for `runId` (`added` is false when the run already held one), noting which key holds it so the
+   * run's final publish gives it back (run-slots.ts). When the key looks full, and no check was made in the last
+   * `reclaimIntervalSeconds`, slots of runs that ended without giving theirs back are reclaimed (`isActive` asks Temporal),
+   * then it tries once more.
    */
   async reserve(keyId: string, runId: string, isActive: (runId: string) => Promise<boolean>): Promise<{ added: boolean }> {
     const key = this.activeKey(keyId);
-    const attempt = async () => Number(await this.redis.eval(reserveScript, 1, key, runId, this.settings.maxConcurrentRuns, Date.now()));
+    const attempt = async () => {
+      const pipeline = this.redis.pipeline();
+      rememberRunSlot(pipeline, this.keyPrefix, runId, key);
+      pipeline.eval(reserveScript, 1, key, runId, this.settings.maxConcurrentRuns, Date.now());
+      const [, [error, reply] = [null, 0]] = (await pipeline.exec()) ?? [];
+      if (error) throw error;
+      return Number(reply);
+    };
     const first = await attempt();
     if (first !== 0) return { added: first === 1 };
+    // A key at its limit would otherwise ask Temporal about every one of its runs on every refused enqueue.
+    if (this.settings.reclaimIntervalSeconds > 0) {
+      const mayReclaim = await this.redis.set(this.reclaimKey(keyId), '1', 'EX', this.settings.reclaimIntervalSeconds, 'NX');
+      if (mayReclaim === null) return this.refuse(runId);
+    }
     const members = await this.redis.zrange(key, 0, -1);
     const ended = (
       await Promise.all(members.map(async (member) => ((await isActive(member).catch(() => true)) ? undefined : member)))
@@ -76,6 +100,11 @@ export class EnqueueLimits {
     if (ended.length > 0) await this.redis.zrem(key, ...ended);
     const second = await attempt();
     if (second !== 0) return { added: second === 1 };
+    return this.refuse(runId);
+  }
+
+  private async refuse(runId: string): Promise<never> {
+    await this.redis.del(runSlotKey(this.keyPrefix, runId)); // no slot was taken
     throw new ApiError(
       'rate_limited',
       `concurrency limit: this key already has ${this.settings.maxConcurrentRuns} runs queued or running; retry when one ends`,
@@ -86,6 +115,6 @@ export class EnqueueLimits {
 
   /** Gives a slot back (the enqueue that took it was rejected). */
   async release(keyId: string, runId: string): Promise<void> {
-    await this.redis.zrem(this.activeKey(keyId), runId);
+    await this.redis.pipeline().zrem(this.activeKey(keyId), runId).del(runSlotKey(this.keyPrefix, runId)).exec();
   }
 }
