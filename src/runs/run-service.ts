@@ -102,7 +102,8 @@ export class RunService {
     const id = caller.runId ?? this.runIdFor(request, caller);
     const memo = { model: run.model, ...(run.agent ? { agent: run.agent } : {}), ...(request.metadata ? { metadata: request.metadata } : {}) };
     await this.startOnce(id, input, memo);
-    return { id, status: statusOf(await this.describe(id)) };
+    // A fresh id was just started: it is queued. Only a repeated idempotent request may name a run that is further on.
+    return { id, status: request.idempotencyKey ? statusOf(await this.describe(id)) : 'queued' };
   }
 
   /**
