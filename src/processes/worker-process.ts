@@ -10,6 +10,7 @@ import type { Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { ValidatedConfig } from '../worker/config-schema.js';
 import { createRunstreamWorker, type RunstreamWorkerOptions } from '../worker/create-worker.js';
+import { workerTuningFromEnv } from '../worker/worker-tuning.js';
 import { lazyDemoServer } from './demo-model.js';
 
 export interface WorkerProcess {
@@ -46,6 +47,7 @@ export interface WorkerProcessOptions {
     | 'timeouts'
     | 'checkpoint'
     | 'maxHeartbeatThrottleInterval'
+    | 'tuning'
   >;
 }
 
@@ -60,6 +62,7 @@ export async function startWorkerProcess(
   env: Env & { TEMPORAL_ADDRESS: string; REDIS_URL: string },
   options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
+  const tuning = workerTuningFromEnv(process.env);
   const redis = connectRedis(env.REDIS_URL, 'commands');
   const demo = lazyDemoServer(env.RUNSTREAM_DEMO_URL);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -91,6 +94,7 @@ export async function startWorkerProcess(
       resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
       tools,
       ...options.worker,
+      tuning: { ...tuning, ...options.worker?.tuning },
     });
     await publisher.publish(workerCatalogue(tools, agents, mcp));
     live = true;

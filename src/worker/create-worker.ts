@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import { createActivities } from '../../activities/index.js';
 import type { ActivityDependencies } from '../../activities/dependencies.js';
 import { workflowsPath, type TemporalSettings } from '../temporal.js';
+import { defaultWorkerTuning, type WorkerTuning } from './worker-tuning.js';
 
 export interface RunstreamWorkerOptions extends ActivityDependencies {
   temporal: TemporalSettings;
@@ -17,6 +18,8 @@ export interface RunstreamWorkerOptions extends ActivityDependencies {
    * cancelled stream or tool keeps going (default 500 ms).
    */
   maxHeartbeatThrottleInterval?: WorkerOptions['maxHeartbeatThrottleInterval'];
+  /** Concurrency settings (worker-tuning.ts); the defaults there, not the SDK's. */
+  tuning?: Partial<WorkerTuning>;
 }
 
 let runtimeInstalled = false;
@@ -34,7 +37,7 @@ function installQuietRuntime(): void {
 export async function createRunstreamWorker(options: RunstreamWorkerOptions): Promise<Worker> {
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: options.temporal.address });
-  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, ...deps } =
+  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, tuning, ...deps } =
     options;
   return Worker.create({
     connection,
@@ -45,6 +48,8 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
     ...(stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout }),
     shutdownGraceTime: shutdownGraceTime ?? '5 seconds',
     maxHeartbeatThrottleInterval: maxHeartbeatThrottleInterval ?? '500 milliseconds',
+    ...defaultWorkerTuning,
+    ...tuning,
     ...(identity ? { identity } : {}),
   });
 }
