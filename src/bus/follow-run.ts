@@ -29,12 +29,27 @@ export class SlowConsumerError extends Error {
  * of the shared subscriber triggers a replay from the log, so a lost pub/sub
  * message never becomes a gap. Ends after the run's terminal event.
  */
-export async function* followRun(
+export async function* followRun(log: RunLog, live: LiveSubscriptions, runId: string, options: FollowOptions = {}): AsyncGenerator<LogEntry> {
+  for await (const batch of followRunBatches(log, live, runId, options)) yield* batch;
+}
+
+/** The entries before and including the first terminal one (all of them when there is none). */
+function upToTerminal(entries: LogEntry[]): { entries: LogEntry[]; ended: boolean } {
+  const index = entries.findIndex((entry) => isTerminalEvent(entry.event));
+  return index < 0 ? { entries, ended: false } : { entries: entries.slice(0, index + 1), ended: true };
+}
+
+/**
+ * `followRun` as batches: a replayed page, or the live entries that arrived
+ * together, at once — so a fan-out writes each viewer one chunk per batch
+ * instead of one per event. Never an empty batch.
+ */
+export async function* followRunBatches(
   log: RunLog,
   live: LiveSubscriptions,
   runId: string,
   options: FollowOptions = {},
-): AsyncGenerator<LogEntry> {
+): AsyncGenerator<LogEntry[]> {
   const maxBuffered = options.maxBuffered ?? 10_000;
   const pageSize = options.pageSize ?? 500;
   let lastId = options.after;
@@ -71,11 +86,12 @@ export async function* followRun(
         needsReplay = false;
         for (;;) {
           const page = await log.read(runId, lastId, pageSize);
-          for (const entry of page) {
-            lastId = entry.id;
-            yield entry;
-            if (isTerminalEvent(entry.event)) return;
+          const { entries, ended } = upToTerminal(page);
+          if (entries.length > 0) {
+            lastId = entries.at(-1)!.id;
+            yield entries;
           }
+          if (ended) return;
           if (page.length < pageSize) break;
         }
         // An ended run writes nothing more; a run stopped from outside (terminated) never writes its final event.
@@ -83,12 +99,12 @@ export async function* followRun(
       }
       const pending = buffered;
       buffered = [];
-      for (const entry of pending) {
-        if (!isNew(entry)) continue;
-        lastId = entry.id;
-        yield entry;
-        if (isTerminalEvent(entry.event)) return;
+      const { entries, ended } = upToTerminal(pending.filter(isNew));
+      if (entries.length > 0) {
+        lastId = entries.at(-1)!.id;
+        yield entries;
       }
+      if (ended) return;
       if (buffered.length === 0 && !needsReplay && !overflowed) {
         await new Promise<void>((resolve) => {
           wake = resolve;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { followRun, SlowConsumerError } from '../bus/follow-run.js';
+import { followRunBatches, SlowConsumerError } from '../bus/follow-run.js';
 import { isStreamId } from '../bus/stream-id.js';
 import { isTerminalEvent } from '../events.js';
 import { statusOf } from '../runs/run-service.js';
@@ -74,7 +74,7 @@ export async function streamRunEvents(
     let lastSent = start.after;
     let sawFinal = false;
     const follow = async (options: { untilCaughtUp: boolean; signal: AbortSignal }) => {
-      const following = followRun(deps.log, deps.live, runId, {
+      const following = followRunBatches(deps.log, deps.live, runId, {
         after: lastSent,
         signal: options.signal,
         untilCaughtUp: options.untilCaughtUp,
@@ -82,10 +82,11 @@ export async function streamRunEvents(
         // Live events pile up while this viewer drains: past the bound, drop it rather than grow.
         onOverflow: () => sse.cutOff(),
       });
-      for await (const entry of following) {
-        if (!sse.send(entry.id, entry.event.type, entry.json)) return false;
-        lastSent = entry.id;
-        sawFinal ||= isTerminalEvent(entry.event);
+      for await (const batch of following) {
+        if (!sse.sendEntries(batch)) return false;
+        const last = batch.at(-1)!;
+        lastSent = last.id;
+        sawFinal ||= isTerminalEvent(last.event);
         // Replayed entries wait in the log, not here: pull the next one only once the viewer keeps up.
         if (sse.congested && !(await sse.drained(settings.stallTimeoutMs))) return false;
       }

@@ -1,4 +1,21 @@
 import type { ServerResponse } from 'node:http';
+import type { LogEntry } from '../bus/run-log.js';
+
+/**
+ * A log entry's SSE frame, encoded once: live entries are parsed once per
+ * process and shared by every viewer of the run, so a fan-out to thousands
+ * writes the same bytes to each socket instead of building and encoding a
+ * string per viewer.
+ */
+const frames = new WeakMap<LogEntry, Buffer>();
+function frameOf(entry: LogEntry): Buffer {
+  let frame = frames.get(entry);
+  if (!frame) {
+    frame = Buffer.from(`id: ${entry.id}\nevent: ${entry.event.type}\ndata: ${entry.json}\n\n`);
+    frames.set(entry, frame);
+  }
+  return frame;
+}
 
 /**
  * Server-Sent Events on Node's response, so the API sees backpressure: once a
@@ -45,6 +62,17 @@ export class SseResponse {
   send(id: string, type: string, json: string): boolean {
     if (!this.isOpen) return false;
     this.response.write(`id: ${id}\nevent: ${type}\ndata: ${json}\n\n`);
+    return true;
+  }
+
+  /** Writes log entries as events, in one chunk per call; false when the viewer is gone or was cut off. */
+  sendEntries(entries: readonly LogEntry[]): boolean {
+    if (!this.isOpen) return false;
+    if (entries.length === 1) {
+      this.response.write(frameOf(entries[0]!));
+      return true;
+    }
+    this.response.write(Buffer.concat(entries.map(frameOf)));
     return true;
   }
 
