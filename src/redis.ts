@@ -12,6 +12,8 @@ export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redi
     enableOfflineQueue: role === 'subscriber',
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
     lazyConnect: false,
+    // Commands issued in one tick (the appends of many runs, a viewer's reads) share one write and one round trip.
+    enableAutoPipelining: role === 'commands',
   });
   // Outages are expected and handled by callers (publish buffer, resubscribe); say so once per outage.
   let reported = false;

@@ -29,8 +29,9 @@ export interface RunLogOptions {
 // already appended answers an id even from a fenced attempt: it went in before the fence rose.
 // The pub/sub message is `<id>\n<json>` per new entry, joined by newlines (JSON has no raw newline).
 const appendScript = `
-local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
-local lastId = redis.call('HGET', KEYS[2], ARGV[1] .. ':id')
+local cursor = redis.call('HMGET', KEYS[2], ARGV[1], ARGV[1] .. ':id', ARGV[5] == '' and ARGV[1] or ARGV[5])
+local last = tonumber(cursor[1] or '-1')
+local lastId = cursor[2]
 local ids = { '' }
 local message = {}
 local fenceChecked = ARGV[5] == ''
@@ -42,7 +43,7 @@ for index = 7, #ARGV, 2 do
     if not fenceChecked then
       fenceChecked = true
       local attempt = tonumber(ARGV[6])
-      local fence = tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0')
+      local fence = tonumber(cursor[3] or '0')
       if attempt < fence then
         ids[1] = '${fencedReplyPrefix}' .. fence
         break
@@ -146,26 +147,28 @@ export class RunLog {
         group.push(entry);
       } else groups.push([entry]);
     }
-    const pipeline = this.redis.pipeline();
-    for (const group of groups) {
-      const { producer, fence } = group[0]!;
-      pipeline.runstreamAppend(
-        this.logKey(runId),
-        this.cursorKey(runId),
-        producer,
-        this.maxLength,
-        options.refreshTtl === false ? 0 : this.ttlSeconds,
-        this.channel(runId),
-        fence ? fenceField(fence.execution) : '',
-        fence?.attempt ?? 0,
-        ...group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]),
-      );
-    }
-    const results = (await pipeline.exec()) ?? [];
+    // Sent as plain commands, not a pipeline of their own: with auto-pipelining the appends of every
+    // run that published in the same tick share one write to Redis.
+    const results = await Promise.allSettled(
+      groups.map((group) => {
+        const { producer, fence } = group[0]!;
+        return this.redis.runstreamAppend(
+          this.logKey(runId),
+          this.cursorKey(runId),
+          producer,
+          this.maxLength,
+          options.refreshTtl === false ? 0 : this.ttlSeconds,
+          this.channel(runId),
+          fence ? fenceField(fence.execution) : '',
+          fence?.attempt ?? 0,
+          ...group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]),
+        );
+      }),
+    );
     const ids: string[] = [];
-    for (const [index, [error, reply]] of results.entries()) {
-      if (error) throw error;
-      const [status = '', ...groupIds] = (reply as string[] | null) ?? [];
+    for (const [index, result] of results.entries()) {
+      if (result.status === 'rejected') throw result.reason;
+      const [status = '', ...groupIds] = result.value ?? [];
       ids.push(...groupIds.map(String));
       const refused = refusedBy(String(status));
       const fence = groups[index]![0]!.fence;
