@@ -4,9 +4,11 @@ import type { CheckpointSettings, StepCheckpoint } from './checkpoint.js';
 /**
  * Heartbeats a model step. Heartbeats are how the activity learns it was
  * cancelled and how the server learns the worker is alive, so they go out on
- * a short timer whatever the stream does (the SDK throttles what reaches the
- * server). The checkpoint they carry is refreshed at most every
- * `intervalMs`, or sooner once `intervalChars` of new output arrived.
+ * a timer whatever the stream does. The SDK sends at most one per throttle
+ * interval (the worker sets 500 ms) but encodes every call's details, so the
+ * timer beats at that interval, not faster. The checkpoint they carry is
+ * refreshed at most every `intervalMs`, or sooner once `intervalChars` of new
+ * output arrived.
  */
 export class StepHeartbeat {
   private current: StepCheckpoint | undefined;
@@ -21,7 +23,7 @@ export class StepHeartbeat {
     options: { everyMs?: number; initial?: StepCheckpoint } = {},
   ) {
     this.current = options.initial;
-    this.timer = setInterval(() => this.beat(), options.everyMs ?? 200);
+    this.timer = setInterval(() => this.beat(), options.everyMs ?? 500);
     this.beat();
   }
 
