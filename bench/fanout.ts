@@ -112,7 +112,7 @@ export default async function fanoutBench(): Promise<void> {
   const direct = new Redis(redisServer.address);
   try {
     const env = { REDIS_URL: redisServer.address, RUNSTREAM_KEY_PREFIX: keyPrefix };
-    const api = await startRole('fanout-api', { env, nodeOptions: ['--expose-gc', ...(process.env.BENCH_API_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [])] });
+    const api = await startRole('fanout-api', { env, nodeOptions: ['--expose-gc'] });
     started.push(api);
     for (let index = 0; index < Number(values['viewer-processes']); index++) started.push(await startRole('viewers', { env }));
     const viewers = started.slice(1);

@@ -25,7 +25,10 @@ export async function startRole(
   role: string,
   options: { env?: Record<string, string>; name?: string; args?: string[]; nodeOptions?: string[] } = {},
 ): Promise<RoleProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeOptions ?? []), 'bin/run-ts.js', 'bench/roles/main.ts', role, ...(options.args ?? [])], {
+  // BENCH_PROFILE=worker,api: those roles write a V8 CPU profile (.cpuprofile) to bench-profiles/ when they stop.
+  const profiled = (process.env.BENCH_PROFILE ?? '').split(',').includes(role);
+  const nodeOptions = [...(options.nodeOptions ?? []), ...(profiled ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [])];
+  const child: ChildProcess = spawn(process.execPath, [...nodeOptions, 'bin/run-ts.js', 'bench/roles/main.ts', role, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
