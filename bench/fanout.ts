@@ -69,9 +69,11 @@ async function scenario(api: RoleProcess, viewers: RoleProcess[], log: RunLog, d
   await direct.unsubscribe(channel);
 
   const viewerLatency: number[] = [];
+  const errors: Record<string, number> = {};
   let complete = 0;
   for (const result of results) {
     complete += result.complete;
+    for (const [message, count] of Object.entries(result.errors)) errors[message] = (errors[message] ?? 0) + count;
     for (let viewer = 0; viewer < result.viewers; viewer++) {
       for (let index = 0; index < events; index++) viewerLatency.push(result.receivedAt[viewer * events + index]! - publishedAt[index]!);
     }
@@ -80,6 +82,7 @@ async function scenario(api: RoleProcess, viewers: RoleProcess[], log: RunLog, d
   return {
     viewers: viewerCount,
     complete,
+    errors,
     attachMs,
     sse: summarize(viewerLatency.filter((value) => !Number.isNaN(value))),
     direct: summarize(directLatency),
@@ -123,7 +126,7 @@ export default async function fanoutBench(): Promise<void> {
     const rows: string[][] = [['viewers', 'got every event', 'attach all', 'SSE p50 / p99', 'direct Redis p50 / p99', 'added p50 / p99', 'API loop lag p99', 'memory/viewer', 'API subscriptions']];
     for (const [round, viewerCount] of values.viewers.split(',').map(Number).entries()) {
       const result = await scenario(api, viewers, log, direct, viewerCount, round, events, spacingMs);
-      if (result.complete !== viewerCount) failures.push(`${viewerCount} viewers: only ${result.complete} got every event`);
+      if (result.complete !== viewerCount) failures.push(`${viewerCount} viewers: only ${result.complete} got every event (${JSON.stringify(result.errors)})`);
       rows.push([
         String(viewerCount),
         `${result.complete}/${viewerCount}`,
