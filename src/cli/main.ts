@@ -2,9 +2,6 @@ import { parseArgs } from 'node:util';
 import { createClient, RunstreamApiError } from '../client/index.js';
 import { ConfigError, readEnv, requireServers } from '../config.js';
 import { parseModelName } from '../models.js';
-import { startApiProcess } from '../processes/api-process.js';
-import { runDev } from '../processes/dev.js';
-import { startWorkerProcess } from '../processes/worker-process.js';
 import { MissingBinaryError, ensureBinaries } from '../services/setup.js';
 import { isStreamId } from '../bus/stream-id.js';
 import { CliError } from './cli-error.js';
@@ -12,7 +9,16 @@ import { clientConfig } from './client-config.js';
 import { exitCodeFor, followRunInTerminal } from './follow.js';
 import { modelSettingsFromFlags, modelSettingsOptions } from './model-settings-flags.js';
 import { readOutputSchemaFile } from './output-schema-file.js';
-import { loadConfig, type LoadedConfig } from '../worker/load-config.js';
+import type { LoadedConfig } from '../worker/load-config.js';
+
+// The processes (Temporal worker, API server, MCP clients) load only for the
+// commands that start them, so `run`, `watch` and `--help` start in a blink.
+const processes = {
+  api: () => import('../processes/api-process.js'),
+  dev: () => import('../processes/dev.js'),
+  worker: () => import('../processes/worker-process.js'),
+  config: () => import('../worker/load-config.js'),
+};
 
 const usage = `runstream — durable, streaming AI-agent runs
 
@@ -39,7 +45,7 @@ OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.`;
 
 /** The config the worker serves, said in one line so a user sees which file was picked up. */
 async function workerConfig(path: string | undefined): Promise<LoadedConfig | undefined> {
-  const config = await loadConfig({ path });
+  const config = await (await processes.config()).loadConfig({ path });
   if (config) {
     const count = (items: unknown[], noun: string) => `${items.length} ${noun}${items.length === 1 ? '' : 's'}`;
     process.stderr.write(
@@ -64,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
         options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, insecure: { type: 'boolean' }, config: { type: 'string' } },
       });
       const config = await workerConfig(values.config);
+      const { runDev } = await processes.dev();
       await runDev({
         config,
         port: values.port === undefined ? undefined : Number(values.port),
@@ -85,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
       const env = requireServers(readEnv());
       const config = await workerConfig(values.config);
+      const { startWorkerProcess } = await processes.worker();
       const worker = await startWorkerProcess(env, config ? { config } : {});
       process.stderr.write(`worker polling task queue "${env.RUNSTREAM_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}\n`);
       await worker.run();
@@ -97,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const env = requireServers(readEnv());
       if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError('--port: expected a port number');
+      const { startApiProcess } = await processes.api();
       const api = await startApiProcess(env, {
         port: values.port === undefined ? undefined : Number(values.port),
         host: values.host,
