@@ -35,12 +35,14 @@ async function stalledViewer(api: ApiProcess, runId: string) {
   };
 }
 
-describe('a stalled viewer is cut off instead of growing memory, and resumes with nothing lost', () => {
+// ~9 MB of events go through Redis and the API: on a loaded machine that alone can take minutes, so the tests wait that long for their conditions.
+describe('a stalled viewer is cut off instead of growing memory, and resumes with nothing lost', { timeout: 300_000 }, () => {
   let stack: TestStack;
   let runId: string;
   let full: Promise<LoggedEvent[]>;
   beforeAll(async () => {
-    stack = await startTestStack('sse-stalled');
+    // No worker yet: the live viewer attaches before the first event, so every event reaches it live, however fast the run goes.
+    stack = await startTestStack('sse-stalled', { deferWorker: true });
     // ~9 MB of events: more than the kernel's socket buffers hold on loopback (~4 MB), so the server has to choose.
     const model = await registerScript({ turns: [{ text: 'abcd'.repeat(50_000), chunkSize: 4 }] });
     runId = (await stack.client.enqueue({ input: 'a lot', model: `openai:${model}`, tools: [] })).id;
@@ -63,6 +65,8 @@ describe('a stalled viewer is cut off instead of growing memory, and resumes wit
     const api = await startApiProcess(stack.env, { port: 0, sse: { maxBufferedBytes: 64 * 1024, maxBufferedEvents: 500, stallTimeoutMs: 600_000 } });
     try {
       const viewer = await stalledViewer(api, runId);
+      await waitUntil(() => api.liveStats().openStreams === 1);
+      await stack.startWorker();
       await waitUntil(() => api.liveStats().cutOff === 1);
       await waitUntil(() => api.liveStats().openStreams === 0);
       const { status, ids } = await viewer.drain();
@@ -74,6 +78,7 @@ describe('a stalled viewer is cut off instead of growing memory, and resumes wit
   });
 
   it('replay of an ended run: a viewer that takes nothing is cut off after the stall timeout, and resumes', async () => {
+    if (!stack.worker) await stack.startWorker();
     await full;
     const api = await startApiProcess(stack.env, { port: 0, sse: { maxBufferedBytes: 64 * 1024, stallTimeoutMs: 300 } });
     try {
