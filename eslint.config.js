@@ -40,6 +40,33 @@ export default tseslint.config(
     },
   },
   {
+    // The protocol runs in browsers too (it is `runstream/events`): zod, eventsource-parser and its own files only.
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      'import-x/no-nodejs-modules': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!(zod|eventsource-parser)$|\\./)', message: 'src/protocol/ imports only zod, eventsource-parser and its own files.' }] },
+      ],
+    },
+  },
+  {
+    // The client runs in browsers too: no Node built-ins or I/O libraries; from the rest of src/, the protocol (types elsewhere).
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'import-x/no-nodejs-modules': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['ioredis', 'undici', 'hono', '@hono/*', '@temporalio/*'], message: 'src/client/ runs in browsers: no server libraries.' },
+            { group: ['../*', '!../protocol', '!../protocol/*'], message: 'src/client/ imports values only from the protocol (use `import type` for the API types).', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

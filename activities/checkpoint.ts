@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { keptReasoningSchema, type KeptReasoning } from '../src/events.js';
-import { reasoningBlockSchema, toolCallSchema, type AssistantMessage } from '../src/messages.js';
+import { keptReasoningSchema, type KeptReasoning } from '../src/protocol/index.js';
+import { reasoningBlockSchema, toolCallSchema, type AssistantMessage } from '../src/protocol/messages.js';
 import type { StepAccumulator } from './step-accumulator.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { RunEventInput } from '../src/events.js';
-import type { Message, StepOutput } from '../src/messages.js';
-import { emptyUsage } from '../src/messages.js';
+import type { RunEventInput } from '../src/protocol/index.js';
+import type { Message, StepOutput } from '../src/protocol/messages.js';
+import { emptyUsage } from '../src/protocol/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
 import type { ModelSettings, ResponseFormat, StreamTimeouts } from '../src/providers/language-model.js';
 import { defaultOutputName, type OutputSpec } from '../src/structured/output-spec.js';

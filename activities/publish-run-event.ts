@@ -1,4 +1,4 @@
-import { isTerminalEvent, type RunEvent, type RunEventInput } from '../src/events.js';
+import { isTerminalEvent, type RunEvent, type RunEventInput } from '../src/protocol/index.js';
 import { releaseRunSlot } from '../src/runs/run-slots.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher } from './publishing.js';

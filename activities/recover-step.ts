@@ -1,5 +1,5 @@
 import type { RunLog } from '../src/bus/run-log.js';
-import type { ReasoningBlock } from '../src/messages.js';
+import type { ReasoningBlock } from '../src/protocol/messages.js';
 import type { StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
 

@@ -1,6 +1,6 @@
-import type { AssistantMessage, FinishReason, ReasoningBlock, ToolCall, Usage } from '../src/messages.js';
+import type { AssistantMessage, FinishReason, ReasoningBlock, ToolCall, Usage } from '../src/protocol/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
-import { parseJsonSafely } from '../src/providers/sse-stream.js';
+import { parseJsonSafely } from '../src/providers/parse-json.js';
 
 /** Folds a step's model events into the complete assistant message. */
 export class StepAccumulator {

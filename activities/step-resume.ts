@@ -1,7 +1,7 @@
 import type { RunLog } from '../src/bus/run-log.js';
-import { compareStreamIds } from '../src/bus/stream-id.js';
-import type { KeptReasoning } from '../src/events.js';
-import type { ReasoningBlock } from '../src/messages.js';
+import { compareStreamIds } from '../src/protocol/stream-id.js';
+import type { KeptReasoning } from '../src/protocol/index.js';
+import type { ReasoningBlock } from '../src/protocol/messages.js';
 import type { StepCheckpoint } from './checkpoint.js';
 
 /**

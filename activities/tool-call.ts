@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { ToolCall, ToolMessage } from '../src/messages.js';
+import type { ToolCall, ToolMessage } from '../src/protocol/messages.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 

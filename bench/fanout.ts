@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { RunLog } from '../src/bus/run-log.js';
 import { preciseNow } from '../src/demo/llm-server.js';
-import type { RunEventInput } from '../src/events.js';
+import type { RunEventInput } from '../src/protocol/index.js';
 import type { ProbeReading } from './roles/probe.js';
 import type { WatchResult } from './roles/viewers-role.js';
 import { benchRedis } from './bench-servers.js';

@@ -7,7 +7,7 @@ import { AnthropicMessagesModel } from '../src/providers/anthropic-messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
 import { OpenAIChatModel } from '../src/providers/openai-chat.js';
 import { OpenAIResponsesModel } from '../src/providers/openai-responses.js';
-import { parseSseStream } from '../src/providers/sse-stream.js';
+import { parseSseStream } from '../src/protocol/sse.js';
 
 /**
  * Provider parse throughput: each protocol's adapter (SSE parse + zod +

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { StepCheckpoint } from '../activities/checkpoint.js';
-import type { FinishReason, Message, RunResult, StepOutput, ToolMessage, Usage } from '../src/messages.js';
+import type { FinishReason, Message, RunResult, StepOutput, ToolMessage, Usage } from '../src/protocol/messages.js';
 import { progressQuery, type RunPhase } from './definitions.js';
 import type { AgentRunInput, DurabilitySettings } from './run-input.js';
 import { cancelledWithoutCheckpoint, describeFailure, interruptedPartial, partialFromCheckpoint } from './step-failure.js';

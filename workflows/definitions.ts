@@ -1,5 +1,5 @@
 import { defineQuery } from '@temporalio/workflow';
-import type { Message } from '../src/messages.js';
+import type { Message } from '../src/protocol/messages.js';
 import type { AgentRunInput } from './run-input.js';
 
 /** Handler names shared by the workflow and its callers (API, CLI). */

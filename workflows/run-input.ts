@@ -1,5 +1,5 @@
 import type { StepCheckpoint } from '../activities/checkpoint.js';
-import type { FinishReason, Message, Usage } from '../src/messages.js';
+import type { FinishReason, Message, Usage } from '../src/protocol/messages.js';
 import type { ModelSettings, StreamTimeouts } from '../src/providers/language-model.js';
 import type { OutputSpec } from '../src/structured/output-spec.js';
 

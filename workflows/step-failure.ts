@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { RunError } from '../src/events.js';
-import type { AssistantMessage, ReasoningBlock } from '../src/messages.js';
+import type { RunError } from '../src/protocol/index.js';
+import type { AssistantMessage, ReasoningBlock } from '../src/protocol/messages.js';
 
 export function describeFailure(error: unknown): RunError {
   const cause = error instanceof ActivityFailure ? error.cause : error;

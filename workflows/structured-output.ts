@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { StepOutput } from '../src/messages.js';
+import type { StepOutput } from '../src/protocol/messages.js';
 
 /** The run-level failure type of a final answer that is not the structured output asked for (API.md `run.failed`). */
 export const structuredOutputErrorType = 'StructuredOutputError';

@@ -1,4 +1,4 @@
-import type { Usage } from '../src/messages.js';
+import type { Usage } from '../src/protocol/messages.js';
 
 export function addUsage(a: Usage, b: Usage): Usage {
   const sum: Usage = {

@@ -1,7 +1,7 @@
-import { isTerminalEvent } from '../events.js';
+import { isTerminalEvent } from '../protocol/index.js';
 import type { LiveSubscriptions } from './live-subscriptions.js';
 import type { LogEntry, RunLog } from './run-log.js';
-import { compareStreamIds } from './stream-id.js';
+import { compareStreamIds } from '../protocol/stream-id.js';
 
 export interface FollowOptions {
   /** Deliver entries strictly after this log id; from the start when undefined. */

@@ -1,8 +1,8 @@
 import type { Redis, Result } from 'ioredis';
-import { runEventSchema, type LoggedEvent, type RunEvent } from '../events.js';
+import { runEventSchema, type LoggedEvent, type RunEvent } from '../protocol/index.js';
 import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import { LogGaps } from './log-gaps.js';
-import { compareStreamIds } from './stream-id.js';
+import { compareStreamIds } from '../protocol/stream-id.js';
 
 /**
  * The per-run ordered log: a Redis Stream, plus a pub/sub message carrying the

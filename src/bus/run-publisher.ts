@@ -1,4 +1,4 @@
-import type { RunEvent, RunEventInput } from '../events.js';
+import type { RunEvent, RunEventInput } from '../protocol/index.js';
 import { StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import type { AppendRequest, RunLog } from './run-log.js';
 

@@ -3,7 +3,7 @@ import { createClient, RunstreamApiError } from '../client/index.js';
 import { ConfigError, readEnv, requireServers } from '../config.js';
 import { parseModelName } from '../models.js';
 import { MissingBinaryError, ensureBinaries } from '../services/setup.js';
-import { isStreamId } from '../bus/stream-id.js';
+import { isStreamId } from '../protocol/stream-id.js';
 import { CliError } from './cli-error.js';
 import { clientConfig } from './client-config.js';
 import { exitCodeFor, followRunInTerminal } from './follow.js';

@@ -1,4 +1,4 @@
-import { assertNever, type RunEvent } from '../events.js';
+import { assertNever, type ParsedRunEvent } from '../protocol/index.js';
 
 export interface RenderOutput {
   stdout: (text: string) => void;
@@ -27,7 +27,7 @@ export class RunRenderer {
 
   constructor(private readonly out: RenderOutput) {}
 
-  handle(event: RunEvent): void {
+  handle(event: ParsedRunEvent): void {
     switch (event.type) {
       case 'run.started':
         this.out.stderr(`▶ run ${event.runId} · ${event.model} · tools: ${event.tools.join(', ') || 'none'}\n`);
@@ -51,6 +51,16 @@ export class RunRenderer {
         break;
       case 'tool_call.started':
       case 'tool_call.delta':
+      case 'reasoning.started':
+      case 'reasoning.finished':
+      case 'tool.approval_requested':
+      case 'tool.approval_resolved':
+      case 'step.retrying':
+      case 'run.stalled':
+      case 'turn.queued':
+      case 'turn.started':
+      case 'turn.finished':
+      case 'unknown':
         break;
       case 'tool_call.ready':
         this.endLine();

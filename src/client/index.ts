@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { compareStreamIds } from '../bus/stream-id.js';
-import { runEventSchema, type LoggedEvent, type RunEvent, type TerminalEvent } from '../events.js';
-import type { RunResult } from '../messages.js';
-import { parseSseStream } from '../providers/sse-stream.js';
+import { compareStreamIds } from '../protocol/stream-id.js';
+import { isFinalEvent, runEventSchema, type LoggedEvent, type RunEvent, type RunEventOf, type TerminalEvent } from '../protocol/index.js';
+import type { RunResult } from '../protocol/messages.js';
+import { parseSseStream } from '../protocol/sse.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
 import type { RunSummary, RunView } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
-import { isFinal } from './final-event.js';
 import { createRunStream, type RunStream } from './run-stream.js';
 import { hasZodOutput, parseTypedResult, toWireRequest, zodSchemaOf, type TypedRunRequest, type TypedRunResult } from './typed-output.js';
 
@@ -16,8 +15,8 @@ export type { TypedOutput, TypedRunRequest, TypedRunResult } from './typed-outpu
 export { parseTypedResult } from './typed-output.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
 export type { RunSummary, RunView } from '../runs/run-service.js';
-export type { RunResult } from '../messages.js';
-export type { LoggedEvent, RunEvent } from '../events.js';
+export type { RunResult } from '../protocol/messages.js';
+export type { LoggedEvent, RunEvent } from '../protocol/index.js';
 
 export interface ClientOptions {
   url: string;
@@ -38,7 +37,8 @@ export interface EnqueuedRun {
   viewerUrl: string;
 }
 
-export { isFinal } from './final-event.js';
+/** The last event of a run's stream (a terminal event, or a snapshot of an ended run). */
+export { isFinalEvent, isFinalEvent as isFinal } from '../protocol/index.js';
 
 export interface SubscribeOptions {
   /** Start after this event id (exclusive). */
@@ -118,7 +118,7 @@ export function createClient(options: ClientOptions) {
           attempt = 0;
           delayMs = options.reconnectDelayMs ?? 500;
           yield { id: message.id, event };
-          if (isFinal(event)) return;
+          if (isFinalEvent(event)) return;
         }
         if (signal?.aborted) return;
         throw new Error('the event stream closed before the run ended');
@@ -134,7 +134,7 @@ export function createClient(options: ClientOptions) {
   }
 
   /** The result a final event stands for; a final snapshot (the log expired) asks the run itself. */
-  async function outcome(runId: string, event: RunEvent): Promise<RunResult> {
+  async function outcome(runId: string, event: TerminalEvent | RunEventOf<'snapshot'>): Promise<RunResult> {
     if (event.type === 'run.completed') return event.result;
     if (event.type === 'run.failed' || event.type === 'run.cancelled') throw new RunFailedError(event);
     const view = await call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
@@ -149,7 +149,7 @@ export function createClient(options: ClientOptions) {
 
   async function waitForEnd(runId: string, signal?: AbortSignal): Promise<RunResult> {
     for await (const { event } of subscribe(runId, signal ? { signal } : {})) {
-      if (isFinal(event)) return outcome(runId, event);
+      if (isFinalEvent(event)) return outcome(runId, event);
     }
     throw new Error('subscription aborted');
   }

@@ -1,6 +1,5 @@
-import type { LoggedEvent, RunEvent } from '../events.js';
-import type { RunResult } from '../messages.js';
-import { isFinal } from './final-event.js';
+import { isFinalEvent, type LoggedEvent, type RunEventOf, type TerminalEvent } from '../protocol/index.js';
+import type { RunResult } from '../protocol/messages.js';
 
 /** What `client.stream()` returns, in the manner of the agent SDKs' stream() results. */
 export interface RunStream<Run = { id: string }, Result extends RunResult = RunResult> {
@@ -20,7 +19,7 @@ export interface RunStream<Run = { id: string }, Result extends RunResult = RunR
 export function createRunStream<Run extends { id: string }>(
   run: Promise<Run>,
   subscribe: (runId: string) => AsyncIterable<LoggedEvent>,
-  outcome: (runId: string, finalEvent: RunEvent) => Promise<RunResult>,
+  outcome: (runId: string, finalEvent: TerminalEvent | RunEventOf<'snapshot'>) => Promise<RunResult>,
 ): RunStream<Run> {
   const buffered: LoggedEvent[] = [];
   let finished = false;
@@ -43,7 +42,7 @@ export function createRunStream<Run extends { id: string }>(
       for await (const entry of subscribe(id)) {
         buffered.push(entry);
         notify();
-        if (isFinal(entry.event)) {
+        if (isFinalEvent(entry.event)) {
           await outcome(id, entry.event).then(settle.resolve, settle.reject);
           return;
         }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RunResult } from '../messages.js';
+import type { RunResult } from '../protocol/messages.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
 import type { OutputSpec } from '../structured/output-spec.js';
 

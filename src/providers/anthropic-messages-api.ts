@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { FinishReason, Usage } from '../messages.js';
+import type { FinishReason, Usage } from '../protocol/messages.js';
 import type { ErrorBodyDescription } from './http-stream.js';
 import { contextLengthPattern, type ProviderErrorKind } from './provider-error.js';
-import { parseJsonSafely } from './sse-stream.js';
+import { parseJsonSafely } from './parse-json.js';
 
 /**
  * Anthropic Messages streaming chunks. Objects are not strict: a field the

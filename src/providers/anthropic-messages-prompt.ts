@@ -1,4 +1,4 @@
-import type { Message } from '../messages.js';
+import type { Message } from '../protocol/messages.js';
 import type { ToolSpec } from './language-model.js';
 
 /** The neutral transcript as Anthropic Messages wants it. */

@@ -14,7 +14,8 @@ import { jsonAnswerInstruction } from './json-instruction.js';
 import { defaultStreamTimeouts, type LanguageModel, type ModelCapabilities, type ModelRequest } from './language-model.js';
 import type { ModelEvent } from './model-events.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
-import { parseJsonSafely, parseSseStream } from './sse-stream.js';
+import { parseSseStream } from '../protocol/sse.js';
+import { parseJsonSafely } from './parse-json.js';
 
 /** Anthropic Messages streaming (https://docs.anthropic.com/en/api/messages-streaming), also through proxies via ANTHROPIC_BASE_URL. */
 

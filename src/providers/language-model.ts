@@ -1,4 +1,4 @@
-import type { Message } from '../messages.js';
+import type { Message } from '../protocol/messages.js';
 import type { ModelEvent } from './model-events.js';
 
 /** A tool as the model sees it: name, description, JSON Schema of its arguments. */

@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../messages.js';
+import type { FinishReason, Usage } from '../protocol/messages.js';
 
 /**
  * The provider-neutral stream one model call produces. Every wire protocol

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FinishReason, Message, Usage } from '../messages.js';
+import type { FinishReason, Message, Usage } from '../protocol/messages.js';
 import { postForStream } from './http-stream.js';
 import {
   defaultStreamTimeouts,
@@ -12,7 +12,8 @@ import {
 import type { ModelEvent } from './model-events.js';
 import { describeOpenAIErrorBody, kindForOpenAIError, openAIErrorBodySchema } from './openai-error.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
-import { parseJsonSafely, parseSseStream } from './sse-stream.js';
+import { parseSseStream } from '../protocol/sse.js';
+import { parseJsonSafely } from './parse-json.js';
 
 /** OpenAI Chat Completions streaming, and every server that speaks it (vLLM, Ollama, llama.cpp, OpenRouter). */
 

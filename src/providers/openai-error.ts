@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBodyDescription } from './http-stream.js';
 import { contextLengthPattern, type ProviderErrorKind } from './provider-error.js';
-import { parseJsonSafely } from './sse-stream.js';
+import { parseJsonSafely } from './parse-json.js';
 
 /**
  * OpenAI's error object, shared by Chat Completions and Responses (and by

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Usage } from '../messages.js';
+import type { Usage } from '../protocol/messages.js';
 import { openAIErrorSchema } from './openai-error.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Message, ReasoningBlock } from '../messages.js';
+import type { Message, ReasoningBlock } from '../protocol/messages.js';
 import type { ResponseFormat, ToolSpec } from './language-model.js';
 
 /** The neutral transcript as Responses input items (store: false, so everything is sent every turn). */

@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from '../messages.js';
+import type { FinishReason, Usage } from '../protocol/messages.js';
 import { postForStream } from './http-stream.js';
 import { defaultStreamTimeouts, type LanguageModel, type ModelCapabilities, type ModelRequest } from './language-model.js';
 import type { ModelEvent } from './model-events.js';
@@ -6,7 +6,8 @@ import { describeOpenAIErrorBody, kindForOpenAIError } from './openai-error.js';
 import { knownResponsesEventTypes, mapResponsesUsage, responsesEventSchema } from './openai-responses-api.js';
 import { toResponsesInput, toResponsesTextFormat, toResponsesTools, type ResponsesReasoningData } from './openai-responses-prompt.js';
 import { ProviderError, type ProviderErrorKind } from './provider-error.js';
-import { parseJsonSafely, parseSseStream } from './sse-stream.js';
+import { parseSseStream } from '../protocol/sse.js';
+import { parseJsonSafely } from './parse-json.js';
 
 /** OpenAI Responses API streaming, stateless (store: false): the transcript is sent whole each step. */
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { messageSchema } from '../messages.js';
+import { messageSchema } from '../protocol/messages.js';
 import { parseModelName } from '../models.js';
 import { outputSpecSchema } from '../structured/output-spec.js';
 import { modelSettingsSchema } from './model-settings.js';

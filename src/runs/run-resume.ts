@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StepCheckpoint } from '../../activities/checkpoint.js';
-import type { Message } from '../messages.js';
+import type { Message } from '../protocol/messages.js';
 import type { RunProgress } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 

@@ -6,8 +6,8 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { RunError } from '../events.js';
-import type { Message, RunResult } from '../messages.js';
+import type { RunError } from '../protocol/index.js';
+import type { Message, RunResult } from '../protocol/messages.js';
 import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import type { CatalogueView } from '../catalogue/catalogue-reader.js';

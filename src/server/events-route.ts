@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { followRunBatches, SlowConsumerError } from '../bus/follow-run.js';
-import { isStreamId } from '../bus/stream-id.js';
-import { isTerminalEvent } from '../events.js';
+import { isStreamId } from '../protocol/stream-id.js';
+import { isTerminalEvent } from '../protocol/index.js';
 import { statusOf } from '../runs/run-service.js';
 import { ApiError } from './api-error.js';
 import type { ApiDependencies } from './app.js';

@@ -1,7 +1,7 @@
 import type { RunLog } from '../bus/run-log.js';
-import { compareStreamIds } from '../bus/stream-id.js';
-import { isTerminalEvent, runEventSchema, type RunEventOf } from '../events.js';
-import type { Message } from '../messages.js';
+import { compareStreamIds } from '../protocol/stream-id.js';
+import { isTerminalEvent, runEventSchema, type RunEventOf } from '../protocol/index.js';
+import type { Message } from '../protocol/messages.js';
 import { statusOf, type RunService, type RunStatus } from '../runs/run-service.js';
 
 export interface StartingPoint {

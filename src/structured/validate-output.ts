@@ -1,4 +1,4 @@
-import type { FinishReason, StructuredOutcome } from '../messages.js';
+import type { FinishReason, StructuredOutcome } from '../protocol/messages.js';
 import type { OutputSpec } from './output-spec.js';
 import { readOutputSchema } from './output-spec.js';
 

@@ -5,9 +5,9 @@ import type { Redis } from 'ioredis';
 import { followRun } from '../../src/bus/follow-run.js';
 import { LiveSubscriptions } from '../../src/bus/live-subscriptions.js';
 import { RunLog } from '../../src/bus/run-log.js';
-import type { RunEvent } from '../../src/events.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import type { Script } from '../../src/demo/script.js';
-import type { RunResult } from '../../src/messages.js';
+import type { RunResult } from '../../src/protocol/messages.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import { rebuildStepReasoning, rebuildStepTexts, reasoningOf } from '../support/transcript-replay.js';
 import { chaosKeys } from './chaos-tools.js';
@@ -80,7 +80,7 @@ interface Watched {
   runId: string;
   texts: [string, string];
   reasoning: [string, string];
-  events: RunEvent[];
+  events: ParsedRunEvent[];
   done: Promise<void>;
 }
 
@@ -111,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       maxSteps: 4,
       durability: { heartbeatTimeoutMs: 2_000, modelStepMaxAttempts: 100, toolMaxAttempts: 100, retryInitialIntervalMs: 100, publishTimeoutMs: 5_000 },
     };
-    const events: RunEvent[] = [];
+    const events: ParsedRunEvent[] = [];
     const followed = (async () => {
       for await (const entry of followRun(log, live, runId)) {
         events.push(entry.event);

@@ -1,4 +1,4 @@
-import type { RunEvent } from '../../src/events.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
 
 /** Characters of `expected` missing from `shown` and characters of `shown` not in `expected` (by LCS). */
 export function compareTexts(expected: string, shown: string): { lost: number; duplicated: number } {
@@ -16,7 +16,7 @@ export function compareTexts(expected: string, shown: string): { lost: number; d
 }
 
 /** Characters viewers had to take back: for each `step.resumed`, what they showed beyond its offset. */
-export function rolledBackCharacters(events: RunEvent[]): number {
+export function rolledBackCharacters(events: ParsedRunEvent[]): number {
   const lengths = new Map<number, number>();
   let rolledBack = 0;
   for (const event of events) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../src/events.js';
+import type { LoggedEvent } from '../../src/protocol/index.js';
 import { collect, expectStrictlyIncreasing, rebuildStepTexts } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 

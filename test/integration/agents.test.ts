@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defineAgent } from '../../src/agents/agent.js';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
 import type { ModelSettings } from '../../src/providers/language-model.js';
-import type { LoggedEvent } from '../../src/events.js';
+import type { LoggedEvent } from '../../src/protocol/index.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { configSchema, toValidatedConfig, type RunstreamConfig } from '../../src/worker/config-schema.js';
 import { collect } from '../support/transcript-replay.js';

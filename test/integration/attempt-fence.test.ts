@@ -9,8 +9,8 @@ import { StaleAttemptError } from '../../src/bus/attempt-fence.js';
 import { parseLiveMessage, RunLog } from '../../src/bus/run-log.js';
 import { RunPublisher } from '../../src/bus/run-publisher.js';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
-import type { RunEvent } from '../../src/events.js';
-import type { StepOutput } from '../../src/messages.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
+import type { StepOutput } from '../../src/protocol/messages.js';
 import { createModelResolver } from '../../src/models.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
@@ -134,7 +134,7 @@ describe('attempt fencing on a real redis-server', () => {
     await vi.waitFor(async () => expect((await served())[0]).toMatchObject({ aborted: true, completed: false }), { timeout: 20_000 });
 
     // After `step.resumed`, the log holds only attempt 2's deltas: contiguous offsets, and viewers end with its text.
-    const events: RunEvent[] = (await log.read(runId, undefined, 100_000)).map((entry) => entry.event);
+    const events: ParsedRunEvent[] = (await log.read(runId, undefined, 100_000)).map((entry) => entry.event);
     const resumedAt = events.findIndex((event) => event.type === 'step.resumed');
     expect(events[resumedAt]).toMatchObject({ attempt: 2, offset: checkpoint?.loggedLength });
     let offset = checkpoint?.loggedLength ?? 0;

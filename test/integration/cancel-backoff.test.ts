@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunEvent } from '../../src/events.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
@@ -28,7 +28,7 @@ describe('cancel while a model step waits between retries', () => {
     // A retry a minute away: the cancel certainly lands while no attempt runs.
     const input: AgentRunInput = { model: `openai:${model}`, messages: [{ role: 'user', content: 'go' }], tools: [], maxSteps: 2, durability: { retryInitialIntervalMs: 60_000 } };
     const handle = await stack.temporal.workflow.start('agentRun', { workflowId: runId, taskQueue: stack.env.RUNSTREAM_TASK_QUEUE, args: [input] });
-    const events: RunEvent[] = [];
+    const events: ParsedRunEvent[] = [];
     const viewer = (async () => {
       for await (const { event } of stack.client.subscribe(runId)) events.push(event);
     })();

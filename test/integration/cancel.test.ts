@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { LoggedEvent, RunEvent } from '../../src/events.js';
+import type { LoggedEvent, ParsedRunEvent } from '../../src/protocol/index.js';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { progressQuery } from '../../workflows/definitions.js';
@@ -42,7 +42,7 @@ describe('cancel (real Temporal, real Redis, local LLM server)', () => {
     const text = Array.from({ length: 600 }, (_, index) => `w${index}`).join(' ');
     const model = await registerScript({ turns: [{ text, chunkSize: 5, delayMs: 20 }] });
     const run = await stack.client.enqueue({ input: 'talk for a long time', model: `openai:${model}`, tools: [] });
-    const events: RunEvent[] = [];
+    const events: ParsedRunEvent[] = [];
     let cancelAnswer: Promise<unknown> | undefined;
     for await (const { event } of stack.client.subscribe(run.id)) {
       events.push(event);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
-import type { RunEvent } from '../../src/events.js';
-import type { RunResult } from '../../src/messages.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
+import type { RunResult } from '../../src/protocol/messages.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import { rebuildStepReasoning, rebuildStepTexts, reasoningOf } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
@@ -11,11 +11,11 @@ const text = Array.from({ length: 120 }, (_, index) => `naïve${index}`).join(' 
 const reasoning = 'Thinking about naïve words, one by one, before answering.';
 
 /** A step whose stream the provider cuts mid-way: the retried attempt carries on from the checkpoint. */
-async function cutRun(stack: TestStack): Promise<{ events: RunEvent[]; result: RunResult; requests: ServedRequest[] }> {
+async function cutRun(stack: TestStack): Promise<{ events: ParsedRunEvent[]; result: RunResult; requests: ServedRequest[] }> {
   const model = await registerScript({ turns: [{ reasoning, text, chunkSize: 4, delayMs: 10 }], failures: [{ status: 500, message: 'cut', cutAfterChunks: 60 }] });
   const runId = `run_${randomBytes(13).toString('hex')}`;
   const input: AgentRunInput = { model: `openai:${model}`, messages: [{ role: 'user', content: 'go' }], tools: [], maxSteps: 2, durability: { retryInitialIntervalMs: 100 } };
-  const events: RunEvent[] = [];
+  const events: ParsedRunEvent[] = [];
   // Started first, so the viewer never asks for a run that does not exist yet (404); it replays from the start.
   const handle = await stack.temporal.workflow.start('agentRun', { workflowId: runId, taskQueue: stack.env.RUNSTREAM_TASK_QUEUE, args: [input] });
   const viewer = (async () => {
@@ -28,7 +28,7 @@ async function cutRun(stack: TestStack): Promise<{ events: RunEvent[]; result: R
 }
 
 /** The reasoning viewers rebuilt equals the transcript's reasoning blocks, which are the script's. */
-function expectReasoningAsTranscript(events: RunEvent[], result: RunResult): void {
+function expectReasoningAsTranscript(events: ParsedRunEvent[], result: RunResult): void {
   const assistant = result.messages.find((message) => message.role === 'assistant');
   const transcript = assistant ? reasoningOf(assistant) : [];
   expect(transcript.map((block) => block.text)).toEqual([reasoning]);
@@ -36,7 +36,7 @@ function expectReasoningAsTranscript(events: RunEvent[], result: RunResult): voi
 }
 
 /** Text deltas after the last `step.resumed` must continue exactly where the previous one ended. */
-function deltasAfterResume(events: RunEvent[]): { offset: number; text: string }[] {
+function deltasAfterResume(events: ParsedRunEvent[]): { offset: number; text: string }[] {
   const index = events.findLastIndex((event) => event.type === 'step.resumed');
   return events.slice(index + 1).flatMap((event) => (event.type === 'text.delta' ? [{ offset: event.offset, text: event.text }] : []));
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { createToolCall } from '../../activities/tool-call.js';
 import { RunLog } from '../../src/bus/run-log.js';
-import type { ToolMessage } from '../../src/messages.js';
+import type { ToolMessage } from '../../src/protocol/messages.js';
 import { serveTool } from '../../src/tools/served-tool.js';
 import { defineTool, type ToolContext } from '../../src/tools/tool.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { RunLog } from '../../src/bus/run-log.js';
-import type { RunEvent } from '../../src/events.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import { freePort } from '../../src/services/free-port.js';
 import { startRedisServer, startTemporalDevServer, type LocalService } from '../../src/services/local-services.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
@@ -119,7 +119,7 @@ describe('Temporal dev server restarted mid-run (dedicated server, same db file 
       ],
     });
     const run = await stack.client.enqueue({ input: 'What is 2+2?', model: `openai:${model}`, tools: ['calculator'] });
-    const events: RunEvent[] = [];
+    const events: ParsedRunEvent[] = [];
     const viewer = collectUntil(stack, run.id, events);
     await vi.waitFor(() => expect(events.some((event) => event.type === 'text.delta' && event.step === 2 && event.offset > 50)).toBe(true), {
       timeout: 20_000,
@@ -134,7 +134,7 @@ describe('Temporal dev server restarted mid-run (dedicated server, same db file 
   });
 });
 
-async function collectUntil(stack: TestStack, runId: string, into: RunEvent[]) {
+async function collectUntil(stack: TestStack, runId: string, into: ParsedRunEvent[]) {
   for await (const { event } of stack.client.subscribe(runId)) into.push(event);
   return into;
 }

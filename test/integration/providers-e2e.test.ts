@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AssistantMessage } from '../../src/messages.js';
+import type { AssistantMessage } from '../../src/protocol/messages.js';
 import { collect, expectStrictlyIncreasing, rebuildStepTexts } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 import { protocolOf, providerPrefixes, servedFor } from './providers-support.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/events.js';
+import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
@@ -17,8 +17,8 @@ describe('run-level resume (real Temporal, real Redis, local LLM server)', () =>
     await stack?.stop();
   });
 
-  const eventsOf = async (runId: string): Promise<RunEvent[]> => {
-    const events: RunEvent[] = [];
+  const eventsOf = async (runId: string): Promise<ParsedRunEvent[]> => {
+    const events: ParsedRunEvent[] = [];
     for await (const { event } of stack.client.subscribe(runId)) events.push(event);
     return events;
   };

@@ -5,7 +5,7 @@ import { followRun } from '../../src/bus/follow-run.js';
 import { LiveSubscriptions } from '../../src/bus/live-subscriptions.js';
 import { RunLog } from '../../src/bus/run-log.js';
 import { RunPublisher } from '../../src/bus/run-publisher.js';
-import type { LoggedEvent } from '../../src/events.js';
+import type { LoggedEvent } from '../../src/protocol/index.js';
 
 describe('the run log on a real redis-server', () => {
   const commands = new Redis(inject('redisUrl'));

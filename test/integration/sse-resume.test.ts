@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../src/events.js';
+import type { LoggedEvent } from '../../src/protocol/index.js';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
 import { readSse } from '../support/sse-reader.js';
 import { collect } from '../support/transcript-replay.js';

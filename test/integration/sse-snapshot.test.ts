@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunLog } from '../../src/bus/run-log.js';
-import { compareStreamIds } from '../../src/bus/stream-id.js';
+import { compareStreamIds } from '../../src/protocol/stream-id.js';
 import { createClient } from '../../src/client/index.js';
-import type { LoggedEvent } from '../../src/events.js';
+import type { LoggedEvent } from '../../src/protocol/index.js';
 import { startApiProcess } from '../../src/processes/api-process.js';
 import { readSse } from '../support/sse-reader.js';
 import { collect } from '../support/transcript-replay.js';

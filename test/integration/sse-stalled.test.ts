@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedEvent } from '../../src/events.js';
+import type { LoggedEvent } from '../../src/protocol/index.js';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
 import { collect } from '../support/transcript-replay.js';
 import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RunFailedError } from '../../src/client/index.js';
-import type { RunEventOf } from '../../src/events.js';
+import type { RunEventOf } from '../../src/protocol/index.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { collect } from '../support/transcript-replay.js';
 import { countWorkflowsOnQueue, postRunBody, registerScript, startTestStack, type TestStack } from '../support/test-stack.js';

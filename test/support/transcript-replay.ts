@@ -1,43 +1,22 @@
-import type { LoggedEvent, RunEvent } from '../../src/events.js';
-import { compareStreamIds } from '../../src/bus/stream-id.js';
+import { compareStreamIds, emptyRunView, foldRun, type LoggedEvent, type ParsedRunEvent, type RunView } from '../../src/protocol/index.js';
 
 /**
- * What a viewer shows: each step's text rebuilt by applying `text.delta` at
- * its offset and rolling back on `step.resumed`, exactly as API.md describes.
+ * What a viewer shows, through the protocol's reducer. `step.finished` is left
+ * out: it carries the step's final text, and these checks are about what the
+ * deltas and rollbacks alone rebuild, as viewers see it while it streams.
  */
-export function rebuildStepTexts(events: RunEvent[]): Map<number, string> {
-  const texts = new Map<number, string>();
-  for (const event of events) {
-    if (event.type === 'step.started') texts.set(event.step, texts.get(event.step) ?? '');
-    if (event.type === 'step.resumed') texts.set(event.step, (texts.get(event.step) ?? '').slice(0, event.offset));
-    if (event.type === 'text.delta') {
-      const current = texts.get(event.step) ?? '';
-      texts.set(event.step, current.slice(0, event.offset) + event.text);
-    }
-  }
-  return texts;
+function foldStreamed(events: readonly ParsedRunEvent[]): RunView {
+  return events.reduce((view, event) => (event.type === 'step.finished' ? view : foldRun(view, event)), emptyRunView('replay'));
 }
 
-/**
- * Each step's reasoning as a viewer rebuilds it: `reasoning.delta` appended to
- * its block, and on `step.resumed` only the listed blocks kept, cut to their
- * length. Compare with the transcript's reasoning blocks.
- */
-export function rebuildStepReasoning(events: RunEvent[]): Map<number, { blockId: string; text: string }[]> {
-  const steps = new Map<number, Map<string, string>>();
-  const blocksOf = (step: number) => steps.get(step) ?? steps.set(step, new Map()).get(step)!;
-  for (const event of events) {
-    if (event.type === 'step.started') blocksOf(event.step);
-    if (event.type === 'step.resumed' && event.reasoning) {
-      const before = blocksOf(event.step);
-      steps.set(event.step, new Map(event.reasoning.map(({ blockId, length }) => [blockId, (before.get(blockId) ?? '').slice(0, length)])));
-    }
-    if (event.type === 'reasoning.delta') {
-      const blocks = blocksOf(event.step);
-      blocks.set(event.blockId, (blocks.get(event.blockId) ?? '') + event.text);
-    }
-  }
-  return new Map([...steps].map(([step, blocks]) => [step, [...blocks].map(([blockId, text]) => ({ blockId, text }))]));
+/** Each step's text rebuilt from its deltas and rollbacks. */
+export function rebuildStepTexts(events: readonly ParsedRunEvent[]): Map<number, string> {
+  return new Map(foldStreamed(events).steps.map((step) => [step.step, step.text]));
+}
+
+/** Each step's reasoning blocks rebuilt from their deltas and rollbacks; compare with the transcript's. */
+export function rebuildStepReasoning(events: readonly ParsedRunEvent[]): Map<number, { blockId: string; text: string }[]> {
+  return new Map(foldStreamed(events).steps.map((step) => [step.step, step.reasoning.map(({ blockId, text }) => ({ blockId, text }))]));
 }
 
 /** A transcript message's reasoning in the shape `rebuildStepReasoning` gives. */

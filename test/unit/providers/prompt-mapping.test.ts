@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../../src/messages.js';
+import type { Message } from '../../../src/protocol/messages.js';
 import { toAnthropicPrompt } from '../../../src/providers/anthropic-messages-prompt.js';
 import { toOpenAIChatMessages } from '../../../src/providers/openai-chat.js';
 import { toResponsesInput } from '../../../src/providers/openai-responses-prompt.js';

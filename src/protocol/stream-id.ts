@@ -10,3 +10,9 @@ export function compareStreamIds(a: string, b: string): number {
 export function isStreamId(value: string): boolean {
   return /^\d{1,20}-\d{1,20}$/.test(value);
 }
+
+/** The smallest id after `id` (same millisecond, next sequence number). */
+export function nextStreamId(id: string): string {
+  const [ms = '0', seq = '0'] = id.split('-');
+  return `${ms}-${BigInt(seq) + 1n}`;
+}

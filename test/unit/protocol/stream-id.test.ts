@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareStreamIds, isStreamId } from '../../src/bus/stream-id.js';
+import { compareStreamIds, isStreamId } from '../../../src/protocol/stream-id.js';
 
 describe('stream ids', () => {
   it('order numerically, not as strings', () => {

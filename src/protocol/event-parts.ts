@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Shapes several run events share. */
+
+export const runErrorSchema = z.object({
+  type: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type RunError = z.infer<typeof runErrorSchema>;
+
+/** A reasoning block a viewer keeps on `step.resumed`, and how many characters of it. */
+export const keptReasoningSchema = z.object({ blockId: z.string(), length: z.number().int().nonnegative() });
+export type KeptReasoning = z.infer<typeof keptReasoningSchema>;
+
+/** Sampling settings a run was started with, as `run.started` reports them. */
+export const modelSettingsSchema = z.object({
+  temperature: z.number().optional(),
+  topP: z.number().optional(),
+  maxOutputTokens: z.number().int().optional(),
+  stop: z.array(z.string()).optional(),
+  seed: z.number().int().optional(),
+});
+export type ModelSettings = z.infer<typeof modelSettingsSchema>;
+
+/** Limits a run was started with, as `run.started` reports them. */
+export const budgetSchema = z.object({
+  maxTotalTokens: z.number().int().optional(),
+  maxOutputTokens: z.number().int().optional(),
+  maxToolCalls: z.number().int().optional(),
+  maxDurationMs: z.number().int().optional(),
+});
+export type Budget = z.infer<typeof budgetSchema>;
