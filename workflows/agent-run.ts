@@ -86,7 +86,14 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     if (!input.carried) {
       await publishRunEvent({
         runId,
-        event: { type: 'run.started', model: input.model, tools: input.tools, maxSteps: input.maxSteps },
+        event: {
+          type: 'run.started',
+          model: input.model,
+          tools: input.tools,
+          maxSteps: input.maxSteps,
+          ...(input.agent === undefined ? {} : { agent: input.agent }),
+          ...(input.modelSettings === undefined ? {} : { modelSettings: input.modelSettings }),
+        },
       });
     }
     while (steps < input.maxSteps) {

@@ -30,7 +30,7 @@ export class RunRenderer {
   handle(event: ParsedRunEvent): void {
     switch (event.type) {
       case 'run.started':
-        this.out.stderr(`▶ run ${event.runId} · ${event.model} · tools: ${event.tools.join(', ') || 'none'}\n`);
+        this.out.stderr(`▶ run ${event.runId}${event.agent ? ` · agent ${event.agent}` : ''} · ${event.model} · tools: ${event.tools.join(', ') || 'none'}\n`);
         break;
       case 'step.started':
         this.stepText = '';

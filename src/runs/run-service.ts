@@ -6,7 +6,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { RunError } from '../protocol/index.js';
+import { modelSettingsSchema, type ModelSettings, type RunError } from '../protocol/index.js';
 import type { Message, RunResult } from '../protocol/messages.js';
 import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
@@ -24,6 +24,8 @@ export interface RunView {
   model: string;
   /** The named agent the run was started from. */
   agent?: string;
+  /** The sampling settings every model step is sent with (the agent's, overridden by the request's). */
+  modelSettings?: ModelSettings;
   result?: RunResult;
   error?: RunError;
   /** The run that carries this one on, after `POST /v1/runs/:id/resume`. */
@@ -100,7 +102,12 @@ export class RunService {
       durability: request.durability,
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
-    const memo = { model: run.model, ...(run.agent ? { agent: run.agent } : {}), ...(request.metadata ? { metadata: request.metadata } : {}) };
+    const memo = {
+      model: run.model,
+      ...(run.agent ? { agent: run.agent } : {}),
+      ...(run.modelSettings ? { modelSettings: run.modelSettings } : {}),
+      ...(request.metadata ? { metadata: request.metadata } : {}),
+    };
     await this.startOnce(id, input, memo);
     // A fresh id was just started: it is queued. Only a repeated idempotent request may name a run that is further on.
     return { id, status: request.idempotencyKey ? statusOf(await this.describe(id)) : 'queued' };
@@ -156,6 +163,7 @@ export class RunService {
         createdAt: execution.startTime.toISOString(),
         closedAt: execution.closeTime?.toISOString(),
         model: String(execution.memo?.model ?? ''),
+        ...startedWith(execution.memo),
       });
       if (runs.length >= limit) break;
     }
@@ -179,8 +187,8 @@ export class RunService {
       status,
       createdAt: description.startTime.toISOString(),
       model: String(description.memo?.model ?? ''),
+      ...startedWith(description.memo),
     };
-    if (typeof description.memo?.agent === 'string') view.agent = description.memo.agent;
     if (typeof description.memo?.resumedFrom === 'string') view.resumedFrom = description.memo.resumedFrom;
     if (status === 'failed' || status === 'cancelled') {
       const next = await this.find(resumedRunId(runId));
@@ -253,6 +261,17 @@ export interface RunSummary {
   createdAt: string;
   closedAt?: string | undefined;
   model: string;
+  agent?: string;
+  modelSettings?: ModelSettings;
+}
+
+/** The agent and model settings a run was started with, from its memo (read back like any stored input). */
+function startedWith(memo: Record<string, unknown> | undefined): { agent?: string; modelSettings?: ModelSettings } {
+  const settings = modelSettingsSchema.safeParse(memo?.modelSettings);
+  return {
+    ...(typeof memo?.agent === 'string' ? { agent: memo.agent } : {}),
+    ...(memo?.modelSettings !== undefined && settings.success ? { modelSettings: settings.data } : {}),
+  };
 }
 
 /** Visibility has no history length, so an open run is listed as running. */

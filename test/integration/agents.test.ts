@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { defineAgent } from '../../src/agents/agent.js';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
 import type { ModelSettings } from '../../src/providers/language-model.js';
@@ -99,7 +99,17 @@ describe('named agents, config tools and model settings, end to end', () => {
     const types = events.map((entry) => entry.event.type);
     expect(types.at(-1)).toBe('run.completed');
     const started = events[0]?.event;
-    expect(started).toMatchObject({ type: 'run.started', model: `openai:${supportModel}`, tools: ['lookup_order'], maxSteps: 4 });
+    const settings = { temperature: 0.7, maxOutputTokens: 300, stop: ['END'], seed: 11 };
+    expect(started).toEqual({
+      type: 'run.started',
+      runId: run.id,
+      at: expect.any(String),
+      agent: 'support',
+      model: `openai:${supportModel}`,
+      tools: ['lookup_order'],
+      maxSteps: 4,
+      modelSettings: settings,
+    });
     const progress = events.flatMap((entry) => (entry.event.type === 'tool.progress' ? [entry.event] : []));
     expect(progress.map((event) => [event.name, event.progress])).toEqual([
       ['lookup_order', { stage: 'searching', orderId: '42' }],
@@ -111,7 +121,19 @@ describe('named agents, config tools and model settings, end to end', () => {
     // run.completed is published just before the workflow closes: wait for the close before reading the status.
     await stack.temporal.workflow.getHandle(run.id).result();
     const details = (await api(`/v1/runs/${run.id}`)) as Record<string, unknown>;
-    expect(details).toMatchObject({ status: 'completed', agent: 'support', model: `openai:${supportModel}` });
+    expect(details).toMatchObject({ status: 'completed', agent: 'support', model: `openai:${supportModel}`, modelSettings: settings });
+    // Visibility (the list) may trail the start by a moment.
+    await vi.waitFor(
+      async () => {
+        const listed = (await stack.client.list()).find((summary) => summary.id === run.id);
+        expect(listed).toMatchObject({ agent: 'support', model: `openai:${supportModel}`, modelSettings: settings });
+      },
+      { timeout: 20_000 },
+    );
+    // A run without an agent or settings names neither.
+    const plain = await stack.client.enqueue({ input: 'hi', model: 'demo', tools: [] });
+    expect(await stack.client.get(plain.id)).not.toHaveProperty('agent');
+    expect(await stack.client.get(plain.id)).not.toHaveProperty('modelSettings');
     const requests = await served(supportModel);
     expect(requests).toHaveLength(2);
     // Chat Completions' own names; the request's temperature over the agent's, the agent's others kept.

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
@@ -104,5 +106,33 @@ describe('runstream.config loading', () => {
     expect(problem({ mcpServers: [{ name: 'my_docs', url: 'http://x' }] })).toBe('mcpServers[0] ("my_docs").name: an MCP server name is 1 to 32 letters, digits or -');
     expect(problem({ mcpServers: [{ name: 'docs', url: 'ftp://x' }] })).toBe('mcpServers[0] ("docs").url: url must be an http:// or https:// URL');
     expect(problem({ toolz: [] })).toBe('(config): Unrecognized key: "toolz"');
+  });
+});
+
+describe('runstream worker / dev with a bad config', () => {
+  // Unreachable servers: a CLI that got past the config would fail differently (or hang), not print the config's line.
+  const env = { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', REDIS_URL: 'redis://127.0.0.1:1', RUNSTREAM_CONFIG: '' };
+  const cli = (args: string[]) =>
+    promisify(execFile)('node', ['bin/runstream.js', ...args], { env, timeout: 60_000 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+
+  it('exits 2 with one line naming the file and the field, before connecting to anything', async () => {
+    for (const [file, line] of [
+      ['bad-tool.config.ts', 'tools[0] ("get weather").name: invalid tool name "get weather" (letters, digits, _ and -, at most 64 characters)'],
+      ['needs-approval.config.mjs', 'tools[0] ("refund").needsApproval: approvals are not supported yet'],
+      ['throws.config.ts', 'failed to load: RUNSTREAM_TEST_NEVER_SET is required by this config'],
+    ] as const) {
+      for (const command of ['worker', 'dev']) {
+        const result = await cli([command, '--config', `test/fixtures/configs/${file}`]);
+        expect(result.code, `${command} ${file}: ${result.stderr}`).toBe(2);
+        expect(result.stdout).toBe('');
+        const lines = result.stderr.split('\n').filter(Boolean);
+        expect(lines, result.stderr).toHaveLength(1);
+        expect(lines[0]).toMatch(new RegExp(`^runstream: test/fixtures/configs/${file.replace(/\./g, '\\.')}: `));
+        expect(lines[0]).toContain(line);
+      }
+    }
   });
 });

@@ -43,7 +43,7 @@ async function load() {
       event.preventDefault();
       void openRun(run.id);
     });
-    const cells = [link, run.status, run.model, new Date(run.createdAt).toLocaleString()];
+    const cells = [link, run.status, run.agent ? `${run.agent} · ${run.model}` : run.model, new Date(run.createdAt).toLocaleString()];
     for (const value of cells) {
       const cell = document.createElement('td');
       if (typeof value === 'string') cell.textContent = value;

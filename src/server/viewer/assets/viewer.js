@@ -134,7 +134,13 @@ function apply(event) {
   switch (event.type) {
     case 'run.started':
       setStatus('running');
-      $('meta').textContent = `${event.model} · tools: ${event.tools.join(', ') || 'none'} · up to ${event.maxSteps} steps`;
+      $('meta').textContent = [
+        event.agent ? `agent ${event.agent}` : '',
+        event.model,
+        `tools: ${event.tools.join(', ') || 'none'}`,
+        `up to ${event.maxSteps} steps`,
+        event.modelSettings ? Object.entries(event.modelSettings).map(([name, value]) => `${name} ${JSON.stringify(value)}`).join(', ') : '',
+      ].filter(Boolean).join(' · ');
       break;
     case 'step.started':
       stepCard(event.step);
