@@ -1,8 +1,8 @@
 import type { RunLog } from '../src/bus/run-log.js';
-import { compareStreamIds } from '../src/protocol/stream-id.js';
 import type { KeptReasoning } from '../src/protocol/index.js';
 import type { ReasoningBlock } from '../src/protocol/messages.js';
 import type { StepCheckpoint } from './checkpoint.js';
+import { readLoggedStep } from './logged-step.js';
 
 /**
  * How a step carries on from a checkpoint. `continue`: the model continues the
@@ -59,24 +59,10 @@ export async function planResume(options: {
 }
 
 /**
- * The step's text as a viewer of the log would rebuild it (deltas at their
- * offsets, rollbacks on `step.resumed`), up to the checkpoint's last log id.
- * Undefined when the log was trimmed past the step or Redis is away.
+ * The step's text as a viewer of the log rebuilds it, up to the checkpoint's
+ * last log id. Undefined when the log was trimmed past the step or Redis is away.
  */
 export async function readStepTextFromLog(log: RunLog, runId: string, step: number, upTo: string | undefined): Promise<string | undefined> {
-  if (upTo === undefined || !(await log.covers(runId, undefined))) return undefined;
-  let text = '';
-  let after: string | undefined;
-  for (;;) {
-    const page = await log.read(runId, after, 1_000);
-    for (const entry of page) {
-      if (compareStreamIds(entry.id, upTo) > 0) return text;
-      const event = entry.event;
-      if (event.type === 'step.started' && event.step === step) text = '';
-      if (event.type === 'step.resumed' && event.step === step) text = text.slice(0, event.offset);
-      if (event.type === 'text.delta' && event.step === step) text = text.slice(0, event.offset) + event.text;
-      after = entry.id;
-    }
-    if (page.length < 1_000) return text;
-  }
+  if (upTo === undefined) return undefined;
+  return (await readLoggedStep(log, runId, step, upTo))?.text;
 }

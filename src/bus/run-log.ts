@@ -1,5 +1,5 @@
 import type { Redis, Result } from 'ioredis';
-import { runEventSchema, type LoggedEvent, type RunEvent } from '../protocol/index.js';
+import { parseRunEventJson, type LoggedEvent, type RunEvent } from '../protocol/index.js';
 import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import { LogGaps } from './log-gaps.js';
 import { compareStreamIds } from '../protocol/stream-id.js';
@@ -239,8 +239,9 @@ export interface LogEntry extends LoggedEvent {
   json: string;
 }
 
+/** An entry of a type this process does not know (a newer worker wrote it) is passed on as `unknown`, not refused. */
 export function parseLogEntry(id: string, json: string): LogEntry {
-  return { id, event: runEventSchema.parse(JSON.parse(json)), json };
+  return { id, event: parseRunEventJson(json), json };
 }
 
 /** A pub/sub message is `<id>\n<json>` per entry, joined by newlines; JSON.stringify never emits a raw newline. */

@@ -1,7 +1,9 @@
 import type { createClient } from '../client/index.js';
+import { finalStatusOfEvent, type FinalRunStatus } from '../protocol/index.js';
 import { RunRenderer } from './render-run.js';
 
-export type FinalStatus = 'completed' | 'failed' | 'cancelled' | 'unknown';
+/** How a followed run ended; `unknown` when the stream stopped before its final event. */
+export type FinalStatus = FinalRunStatus | 'unknown';
 
 export const exitCodeFor: Record<FinalStatus, number> = { completed: 0, failed: 1, cancelled: 3, unknown: 4 };
 
@@ -28,13 +30,8 @@ export async function followRunInTerminal(
       },
     })) {
       renderer.handle(event);
-      if (event.type === 'run.completed') {
-        status = 'completed';
-        structured = { value: event.result.structuredOutput };
-      }
-      if (event.type === 'run.failed') status = 'failed';
-      if (event.type === 'run.cancelled') status = 'cancelled';
-      if (event.type === 'snapshot' && ['completed', 'failed', 'cancelled'].includes(event.status)) status = event.status as FinalStatus;
+      status = finalStatusOfEvent(event) ?? status;
+      if (event.type === 'run.completed') structured = { value: event.result.structuredOutput };
     }
   } finally {
     renderer.stopSpinner();

@@ -1,4 +1,4 @@
-import { assertNever, type ParsedRunEvent } from '../protocol/index.js';
+import { assertNever, emptyRunView, foldRun, type ParsedRunEvent, type RunView, type StepView } from '../protocol/index.js';
 
 export interface RenderOutput {
   stdout: (text: string) => void;
@@ -12,34 +12,34 @@ const spinnerFrames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '
 /**
  * Renders run events for a terminal: assistant text to stdout as it streams,
  * everything else to stderr, so `runstream run … --follow > answer.txt` keeps
- * only the answer. Text is applied at its offset; after a resume the printed
+ * only the answer. What the run looks like comes from the protocol's reducer;
+ * this prints the difference each event makes. After a resume the printed
  * text is only extended where it still matches, since stdout cannot unprint.
  */
 export class RunRenderer {
-  private stepText = '';
+  private view: RunView = emptyRunView('');
+  /** The current step's text as printed so far. */
   private printed = '';
   private spinner: NodeJS.Timeout | undefined;
   private spinnerLabel = '';
   private frame = 0;
   private reasoningOpen = false;
-  /** Characters of each reasoning block of the current step printed so far (stderr cannot unprint either). */
-  private reasoningShown = new Map<string, number>();
 
   constructor(private readonly out: RenderOutput) {}
 
   handle(event: ParsedRunEvent): void {
+    const before = this.view;
+    this.view = foldRun(before, event);
     switch (event.type) {
       case 'run.started':
         this.out.stderr(`▶ run ${event.runId}${event.agent ? ` · agent ${event.agent}` : ''} · ${event.model} · tools: ${event.tools.join(', ') || 'none'}\n`);
         break;
       case 'step.started':
-        this.stepText = '';
         this.printed = '';
-        this.reasoningShown.clear();
         break;
       case 'text.delta':
         this.closeReasoning();
-        this.applyText(event.offset, event.text);
+        this.showText(this.stepOf(event.step)?.text);
         break;
       case 'reasoning.delta':
         if (!this.reasoningOpen) {
@@ -47,7 +47,6 @@ export class RunRenderer {
           this.out.stderr('💭 ');
         }
         this.out.stderr(event.text);
-        this.reasoningShown.set(event.blockId, (this.reasoningShown.get(event.blockId) ?? 0) + event.text.length);
         break;
       case 'tool_call.started':
       case 'tool_call.delta':
@@ -77,12 +76,14 @@ export class RunRenderer {
         this.stopSpinner();
         this.out.stderr(`${event.isError ? '✗' : '✓'} ${event.name} → ${JSON.stringify(event.result)}\n`);
         break;
-      case 'step.resumed':
+      case 'step.resumed': {
         this.closeReasoning();
-        this.stepText = this.stepText.slice(0, event.offset);
         this.out.stderr(`\n↻ step ${event.step} resumed (attempt ${event.attempt}) at character ${event.offset}\n`);
-        if (event.reasoning) this.rollBackReasoning(event.reasoning);
+        // Stderr cannot unprint either: say how much of the reasoning shown above the resumed step takes back.
+        const withdrawn = reasoningLength(stepIn(before, event.step)) - reasoningLength(this.stepOf(event.step));
+        if (withdrawn > 0) this.out.stderr(`(${withdrawn} characters of reasoning above are taken back)\n`);
         break;
+      }
       case 'step.finished':
         this.closeReasoning();
         this.endLine();
@@ -117,25 +118,18 @@ export class RunRenderer {
     }
   }
 
-  private applyText(offset: number, text: string): void {
-    this.stepText = this.stepText.slice(0, offset) + text;
-    if (this.stepText.startsWith(this.printed)) {
-      this.out.stdout(this.stepText.slice(this.printed.length));
-      this.printed = this.stepText;
-    } else {
-      this.out.stderr('\n(the resumed stream differs from what was printed; it continues below)\n');
-      this.out.stdout(this.stepText);
-      this.printed = this.stepText;
-    }
+  private stepOf(step: number): StepView | undefined {
+    return stepIn(this.view, step);
   }
 
-  /** Says which printed reasoning the resumed step takes back; what follows is printed after the note. */
-  private rollBackReasoning(kept: { blockId: string; length: number }[]): void {
-    const keep = new Map(kept.map(({ blockId, length }) => [blockId, length]));
-    let withdrawn = 0;
-    for (const [blockId, shown] of this.reasoningShown) withdrawn += Math.max(0, shown - (keep.get(blockId) ?? 0));
-    this.reasoningShown = new Map([...this.reasoningShown].flatMap(([blockId, shown]) => (keep.has(blockId) ? [[blockId, Math.min(shown, keep.get(blockId)!)] as const] : [])));
-    if (withdrawn > 0) this.out.stderr(`(${withdrawn} characters of reasoning above are taken back)\n`);
+  private showText(text = ''): void {
+    if (text.startsWith(this.printed)) {
+      this.out.stdout(text.slice(this.printed.length));
+    } else {
+      this.out.stderr('\n(the resumed stream differs from what was printed; it continues below)\n');
+      this.out.stdout(text);
+    }
+    this.printed = text;
   }
 
   private endLine(): void {
@@ -173,3 +167,7 @@ export class RunRenderer {
     }
   }
 }
+
+const stepIn = (view: RunView, step: number): StepView | undefined => view.steps.find((candidate) => candidate.step === step);
+
+const reasoningLength = (step: StepView | undefined): number => (step?.reasoning ?? []).reduce((sum, block) => sum + block.text.length, 0);

@@ -62,6 +62,15 @@ export function isFinalEvent(event: ParsedRunEvent): event is TerminalEvent | Ru
   return isTerminalEvent(event) || (event.type === 'snapshot' && isFinalStatus(event.status));
 }
 
+/** The final status a run's last event stands for; undefined for any other event. */
+export function finalStatusOfEvent(event: ParsedRunEvent): FinalRunStatus | undefined {
+  if (isTerminalEvent(event)) return statusOfTerminalEvent(event);
+  return event.type === 'snapshot' && isFinalStatus(event.status) ? event.status : undefined;
+}
+
+/** The type an event was sent as: an unknown event keeps the type its writer gave it. */
+export const sentTypeOf = (event: ParsedRunEvent): string => (event.type === 'unknown' ? String(event.raw.type) : event.type);
+
 /** The final status a terminal event stands for. */
 export function statusOfTerminalEvent(event: TerminalEvent): FinalRunStatus {
   switch (event.type) {

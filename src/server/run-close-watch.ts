@@ -1,3 +1,4 @@
+import { isFinalStatus } from '../protocol/index.js';
 import { statusOf, type RunService } from '../runs/run-service.js';
 
 /**
@@ -19,7 +20,7 @@ export class RunCloseWatch {
     const cached = this.checks.get(runId);
     if (cached && now - cached.at < this.maxAgeMs) return cached.closed;
     const closed = this.runs.describe(runId).then(
-      (description) => statusOf(description) !== 'queued' && statusOf(description) !== 'running',
+      (description) => isFinalStatus(statusOf(description)),
       () => false,
     );
     this.checks.set(runId, { at: now, closed });

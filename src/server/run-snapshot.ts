@@ -1,6 +1,6 @@
 import type { RunLog } from '../bus/run-log.js';
 import { compareStreamIds } from '../protocol/stream-id.js';
-import { isTerminalEvent, runEventSchema, type RunEventOf } from '../protocol/index.js';
+import { isFinalStatus, isTerminalEvent, parseRunEventJson, type RunEventOf } from '../protocol/index.js';
 import type { Message } from '../protocol/messages.js';
 import { statusOf, type RunService, type RunStatus } from '../runs/run-service.js';
 
@@ -14,8 +14,6 @@ export interface StartingPoint {
   /** The workflow is closed: replay the log and stop, nothing live will follow. */
   closed: boolean;
 }
-
-const terminal: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
 /**
  * Where a viewer's stream starts. Normally: the log after the id it asked for,
@@ -33,7 +31,7 @@ export async function startingPoint(log: RunLog, runs: RunService, runId: string
   const { coverage, last } = await log.inspect(runId, after);
   if (coverage === 'covered') return { after, ended: false, closed: last !== undefined && isTerminalJson(last.json) };
   const status = statusOf(await runs.describe(runId)); // 404 for an unknown run, before the stream opens
-  const closed = terminal.includes(status);
+  const closed = isFinalStatus(status);
   // A log that does not exist yet belongs to a run no worker has begun: it will appear.
   if (coverage === 'missing' && after === undefined && !closed) return { after, ended: false, closed };
 
@@ -57,8 +55,11 @@ export async function lastLogEntry(log: RunLog, runId: string): Promise<{ id: st
 }
 
 function isTerminalJson(json: string): boolean {
-  const parsed = runEventSchema.safeParse(JSON.parse(json));
-  return parsed.success && isTerminalEvent(parsed.data);
+  try {
+    return isTerminalEvent(parseRunEventJson(json));
+  } catch {
+    return false; // a malformed entry ends nothing
+  }
 }
 
 /** The workflow's transcript; for a closed run with no worker to answer the query, its result's. */

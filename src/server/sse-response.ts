@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { LogEntry } from '../bus/run-log.js';
+import { formatSseEvent, sentTypeOf } from '../protocol/index.js';
 
 /**
  * A log entry's SSE frame, encoded once: live entries are parsed once per
@@ -11,7 +12,7 @@ const frames = new WeakMap<LogEntry, Buffer>();
 function frameOf(entry: LogEntry): Buffer {
   let frame = frames.get(entry);
   if (!frame) {
-    frame = Buffer.from(`id: ${entry.id}\nevent: ${entry.event.type}\ndata: ${entry.json}\n\n`);
+    frame = Buffer.from(formatSseEvent({ id: entry.id, event: sentTypeOf(entry.event), data: entry.json }));
     frames.set(entry, frame);
   }
   return frame;

@@ -1,4 +1,4 @@
-import type { ParsedRunEvent } from '../../src/protocol/index.js';
+import { emptyRunView, foldRun, type ParsedRunEvent, type RunView } from '../../src/protocol/index.js';
 
 /** Characters of `expected` missing from `shown` and characters of `shown` not in `expected` (by LCS). */
 export function compareTexts(expected: string, shown: string): { lost: number; duplicated: number } {
@@ -17,15 +17,13 @@ export function compareTexts(expected: string, shown: string): { lost: number; d
 
 /** Characters viewers had to take back: for each `step.resumed`, what they showed beyond its offset. */
 export function rolledBackCharacters(events: ParsedRunEvent[]): number {
-  const lengths = new Map<number, number>();
+  const textOf = (view: RunView, step: number) => view.steps.find((candidate) => candidate.step === step)?.text.length ?? 0;
+  let view = emptyRunView('');
   let rolledBack = 0;
   for (const event of events) {
-    if (event.type === 'step.started') lengths.set(event.step, 0);
-    if (event.type === 'text.delta') lengths.set(event.step, event.offset + event.text.length);
-    if (event.type === 'step.resumed') {
-      rolledBack += Math.max(0, (lengths.get(event.step) ?? 0) - event.offset);
-      lengths.set(event.step, Math.min(lengths.get(event.step) ?? 0, event.offset));
-    }
+    const next = foldRun(view, event);
+    if (event.type === 'step.resumed') rolledBack += textOf(view, event.step) - textOf(next, event.step);
+    view = next;
   }
   return rolledBack;
 }

@@ -1,0 +1,23 @@
+import type { RunLog } from '../src/bus/run-log.js';
+import { compareStreamIds, emptyStepView, foldStep, type StepView } from '../src/protocol/index.js';
+
+/**
+ * A step as a viewer of the log sees it, folded by the protocol's reducer
+ * (deltas at their offsets, rollbacks on `step.resumed`), up to the entry
+ * `upTo` when given. Undefined when the log does not cover the run (trimmed,
+ * expired, a gap) or Redis is away, so nothing unseen is invented.
+ */
+export async function readLoggedStep(log: RunLog, runId: string, step: number, upTo?: string): Promise<StepView | undefined> {
+  if (!(await log.covers(runId, undefined))) return undefined;
+  let view = emptyStepView(step);
+  let after: string | undefined;
+  for (;;) {
+    const page = await log.read(runId, after, 1_000);
+    for (const { id, event } of page) {
+      if (upTo !== undefined && compareStreamIds(id, upTo) > 0) return view;
+      after = id;
+      if ('step' in event && event.step === step) view = foldStep(view, event);
+    }
+    if (page.length < 1_000) return view;
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { RunRenderer } from '../../../src/cli/render-run.js';
+import type { RunEventInput } from '../../../src/protocol/index.js';
+
+function render(events: RunEventInput[]) {
+  let stdout = '';
+  let stderr = '';
+  const renderer = new RunRenderer({ stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), interactive: false });
+  for (const event of events) renderer.handle({ ...event, runId: 'run_1', at: '2026-01-01T00:00:00.000Z' } as Parameters<RunRenderer['handle']>[0]);
+  renderer.stopSpinner();
+  return { stdout, stderr };
+}
+
+describe('RunRenderer', () => {
+  it('prints each character once when a resumed step repeats what was printed', () => {
+    const { stdout, stderr } = render([
+      { type: 'step.started', step: 1 },
+      { type: 'text.delta', step: 1, offset: 0, text: 'Hello, ' },
+      { type: 'text.delta', step: 1, offset: 7, text: 'wor' },
+      { type: 'step.resumed', step: 1, offset: 7, attempt: 2 },
+      { type: 'text.delta', step: 1, offset: 7, text: 'world' },
+      { type: 'text.delta', step: 1, offset: 7, text: 'world' },
+      { type: 'text.delta', step: 1, offset: 12, text: '!' },
+    ]);
+    expect(stdout).toBe('Hello, world!');
+    expect(stderr).toContain('resumed (attempt 2) at character 7');
+  });
+
+  it('says so when the resumed text differs from what was printed', () => {
+    const { stdout, stderr } = render([
+      { type: 'step.started', step: 1 },
+      { type: 'text.delta', step: 1, offset: 0, text: 'Hello' },
+      { type: 'step.resumed', step: 1, offset: 0, attempt: 2 },
+      { type: 'text.delta', step: 1, offset: 0, text: 'Howdy' },
+    ]);
+    expect(stdout).toBe('HelloHowdy');
+    expect(stderr).toContain('differs from what was printed');
+  });
+
+  it('counts the reasoning a resume takes back', () => {
+    const { stderr } = render([
+      { type: 'step.started', step: 1 },
+      { type: 'reasoning.delta', step: 1, blockId: 'r1', text: 'abcdef' },
+      { type: 'step.resumed', step: 1, offset: 0, attempt: 2, reasoning: [{ blockId: 'r1', length: 2 }] },
+    ]);
+    expect(stderr).toContain('(4 characters of reasoning above are taken back)');
+  });
+});
