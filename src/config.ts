@@ -55,6 +55,15 @@ const envSchema = z.object({
   OPENAI_REASONING_SUMMARY: z
     .enum(['auto', 'concise', 'detailed'], { message: 'OPENAI_REASONING_SUMMARY must be auto, concise or detailed' })
     .optional(),
+  /** Where transcripts and large payloads live: a directory on this machine (default .runstream/blobs)… */
+  RUNSTREAM_BLOB_DIR: z.string().min(1).optional(),
+  /** …or PostgreSQL, shared by every worker and API process (postgres://user@host:port/db). */
+  RUNSTREAM_BLOB_URL: z
+    .string()
+    .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
+      message: 'RUNSTREAM_BLOB_URL must be a PostgreSQL URL, e.g. postgres://runstream@127.0.0.1:5432/runstream',
+    })
+    .optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url('ANTHROPIC_BASE_URL').default('https://api.anthropic.com/v1'),
 });

@@ -15,6 +15,7 @@ describe('environment configuration', () => {
     [{ OPENAI_BASE_URL: 'api.openai.com' }, 'OPENAI_BASE_URL must be a URL, e.g. http://127.0.0.1:8787'],
     [{ ANTHROPIC_THINKING_BUDGET: '10' }, 'ANTHROPIC_THINKING_BUDGET must be at least 1024 tokens'],
     [{ OPENAI_REASONING_SUMMARY: 'verbose' }, 'OPENAI_REASONING_SUMMARY must be auto, concise or detailed'],
+    [{ RUNSTREAM_BLOB_URL: 'mysql://db/blobs' }, 'RUNSTREAM_BLOB_URL must be a PostgreSQL URL, e.g. postgres://runstream@127.0.0.1:5432/runstream'],
   ])('rejects %j with one line naming the variable', (source, message) => {
     expect(() => readEnv(source)).toThrow(new ConfigError(message));
   });
