@@ -12,6 +12,7 @@ import { RunService } from '../runs/run-service.js';
 import { createApiApp } from '../server/app.js';
 import { ApiKeys } from '../server/api-keys.js';
 import { defaultEnqueueLimits, EnqueueLimits, type EnqueueLimitSettings } from '../server/enqueue-limits.js';
+import { corsFromEnv, type CorsSettings } from '../server/cors.js';
 import type { SseSettings } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
 import { connectTemporalClient } from '../temporal.js';
@@ -35,6 +36,8 @@ export interface ApiProcessOptions {
   sse?: Partial<SseSettings> | undefined;
   maxBodyBytes?: number | undefined;
   viewerTokenTtlSeconds?: number;
+  /** Cross-origin access; RUNSTREAM_CORS_ORIGINS / RUNSTREAM_CORS_KEY_ORIGINS when undefined. */
+  cors?: CorsSettings | undefined;
 }
 
 // Limits are API-only settings, so they are read here rather than in the shared config.
@@ -79,6 +82,7 @@ export async function startApiProcess(
   if (keys.length === 0 && !options.insecure) {
     throw new ConfigError('RUNSTREAM_API_KEYS: set at least one API key (comma separated), or pass --insecure for a local, keyless API');
   }
+  const cors = options.cors ?? corsFromEnv(process.env);
   const host = options.insecure ? '127.0.0.1' : (options.host ?? '127.0.0.1');
   if (options.insecure && options.host && options.host !== '127.0.0.1') {
     throw new ConfigError('--insecure binds to 127.0.0.1 only; drop --host or drop --insecure');
@@ -111,6 +115,7 @@ export async function startApiProcess(
     insecure: options.insecure,
     sse: options.sse,
     maxBodyBytes: options.maxBodyBytes,
+    cors,
   });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.RUNSTREAM_PORT }, () => resolve(started));

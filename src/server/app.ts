@@ -10,6 +10,7 @@ import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
 import { ApiError } from './api-error.js';
 import type { ApiKeys } from './api-keys.js';
 import { createAuth } from './auth.js';
+import { createCors, noCors, type CorsSettings } from './cors.js';
 import type { EnqueueLimits } from './enqueue-limits.js';
 import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
 import { mountCatalogueRoutes } from './catalogue-routes.js';
@@ -32,6 +33,8 @@ export interface ApiDependencies {
   maxBodyBytes?: number | undefined;
   sse?: Partial<SseSettings> | undefined;
   streamStats?: StreamStats;
+  /** Which other origins' pages may call (none when undefined). */
+  cors?: CorsSettings | undefined;
 }
 
 export type ApiEnv = { Bindings: HttpBindings };
@@ -57,6 +60,8 @@ export function createApiApp(deps: ApiDependencies) {
     return c.json(new ApiError('internal', 'internal error').toJSON(), 500);
   });
   app.notFound((c) => c.json(new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  // First, so preflights are answered and every answer (errors too) carries the headers a listed origin needs.
+  app.use('*', createCors(deps.cors ?? noCors));
 
   const requireKey = (c: Context<ApiEnv>) => auth.requireKey(c.req.header('authorization'));
   const runIdParam = (c: Context<ApiEnv>): string => {
