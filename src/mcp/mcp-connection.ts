@@ -2,10 +2,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError, ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { ServedTool } from '../tools/served-tool.js';
 import { isHttpServer, type McpServerConfig } from './mcp-server-config.js';
-import { serveMcpTool } from './mcp-tools.js';
+import { serveMcpTool, type McpProgress, type McpSession } from './mcp-tools.js';
 
 export const mcpServerStates = ['connecting', 'ready', 'retrying', 'closed'] as const;
 
@@ -40,6 +41,16 @@ const version = '0.1.0';
  */
 export class McpConnection {
   private client: Client | undefined;
+  /** The attempt under way, closed by close() so a slow server's child process does not outlive the worker. */
+  private connecting: Client | undefined;
+  private readonly progress = new Map<string, (progress: McpProgress) => void>();
+  private readonly session: McpSession = {
+    client: () => this.connected(),
+    onProgress: (token, listener) => {
+      this.progress.set(token, listener);
+      return () => this.progress.delete(token);
+    },
+  };
   private names = new Set<string>();
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -64,9 +75,9 @@ export class McpConnection {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    const client = this.client;
+    const clients = [this.client, this.connecting];
     this.client = undefined;
-    await client?.close().catch(() => undefined);
+    await Promise.all(clients.map((client) => client?.close().catch(() => undefined)));
     this.setStatus({ state: 'closed' });
   }
 
@@ -74,14 +85,22 @@ export class McpConnection {
     if (this.closed) return;
     this.setStatus({ attempts: this.current.attempts + 1 });
     const client = new Client({ name: 'runstream', version });
+    this.connecting = client;
+    client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => this.progress.get(String(params.progressToken))?.(params));
+    // A server that writes something other than JSON-RPC (a stdio program logging to stdout) only shows up
+    // here; the request itself just times out. Kept so the report says what the server answered.
+    let garbled: string | undefined;
+    client.onerror = (error) => {
+      garbled ??= describe(error);
+    };
+    const timeout = this.options.requestTimeoutMs ?? 10_000;
     try {
-      const timeout = this.options.requestTimeoutMs ?? 10_000;
       await client.connect(this.transport(), { timeout });
       const listed: ServedTool[] = [];
       let cursor: string | undefined;
       do {
         const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout });
-        listed.push(...page.tools.map((tool) => serveMcpTool(this.server.name, tool, () => this.connected())));
+        listed.push(...page.tools.map((tool) => serveMcpTool(this.server.name, tool, this.session)));
         cursor = page.nextCursor;
       } while (cursor);
       if (this.closed) {
@@ -100,7 +119,12 @@ export class McpConnection {
       this.options.log(`MCP server "${this.server.name}": ready, ${listed.length} tool${listed.length === 1 ? '' : 's'}`);
     } catch (error) {
       await client.close().catch(() => undefined);
-      this.retryLater(describe(error));
+      if (this.closed) return;
+      const timedOut = error instanceof McpError && error.code === ErrorCode.RequestTimeout;
+      const what = timedOut ? `no MCP answer within ${Math.round(timeout / 100) / 10} s` : describe(error);
+      this.retryLater(timedOut && garbled ? `${what}; it answered something that is not MCP: ${garbled}` : what);
+    } finally {
+      if (this.connecting === client) this.connecting = undefined;
     }
   }
 

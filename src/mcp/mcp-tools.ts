@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ServedTool } from '../tools/served-tool.js';
 import type { ToolContext } from '../tools/tool.js';
@@ -11,15 +12,29 @@ export class McpToolError extends Error {
   override readonly name = 'McpToolError';
 }
 
-/** How long one call may take unless the server reports progress (which restarts the clock). */
+/** How long one call may take at most; the tool activity's own timeout usually ends it first. */
 const callTimeoutMs = 10 * 60_000;
+
+export interface McpProgress {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
+}
+
+/** What a served MCP tool needs of its server's connection. */
+export interface McpSession {
+  /** The live client; throws (a tool error the model reads) while the server is away. */
+  client(): Client;
+  /** Routes the server's progress notifications for `token` to `listener` until the returned function is called. */
+  onProgress(token: string, listener: (progress: McpProgress) => void): () => void;
+}
 
 /**
  * One MCP tool as a worker serves it. Read-only or idempotent tools (by the
  * server's annotations) are retried after a crash; any other is at most once.
  * The server validates the arguments; the idempotency key travels in `_meta`.
  */
-export function serveMcpTool(server: string, listed: ListedTool, client: () => Client): ServedTool {
+export function serveMcpTool(server: string, listed: ListedTool, session: McpSession): ServedTool {
   const idempotent = listed.annotations?.idempotentHint === true || listed.annotations?.readOnlyHint === true;
   const { $schema: _ignored, ...parameters } = listed.inputSchema as Record<string, unknown>;
   return {
@@ -34,19 +49,24 @@ export function serveMcpTool(server: string, listed: ListedTool, client: () => C
         ? { ok: true, value: args }
         : { ok: false, message: 'invalid arguments: expected a JSON object' },
     execute: async (args, context: ToolContext) => {
-      const result: CallResult = await client().callTool(
-        { name: listed.name, arguments: args as Record<string, unknown>, _meta: { idempotencyKey: context.idempotencyKey } },
-        undefined,
-        {
-          signal: context.signal,
-          timeout: callTimeoutMs,
-          resetTimeoutOnProgress: true,
-          onprogress: ({ progress, total, message }) =>
-            context.progress({ progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) }),
-        },
+      const client = session.client();
+      // Our own progress token rather than the SDK's onprogress: the SDK drops progress that arrives in the same
+      // read as the result (its handler is removed before the queued notifications run), which stdio servers hit.
+      const progressToken = randomUUID();
+      const stop = session.onProgress(progressToken, ({ progress, total, message }) =>
+        context.progress({ progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) }),
       );
-      if (result.isError) throw new McpToolError(contentText(result) || `the MCP tool ${listed.name} failed without a message`);
-      return resultValue(result);
+      try {
+        const result: CallResult = await client.callTool(
+          { name: listed.name, arguments: args as Record<string, unknown>, _meta: { idempotencyKey: context.idempotencyKey, progressToken } },
+          undefined,
+          { signal: context.signal, timeout: callTimeoutMs },
+        );
+        if (result.isError) throw new McpToolError(contentText(result) || `the MCP tool ${listed.name} failed without a message`);
+        return resultValue(result);
+      } finally {
+        stop();
+      }
     },
   };
 }
