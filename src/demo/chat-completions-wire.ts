@@ -14,7 +14,7 @@ const requestSchema = z.object({
       tool_calls: z.array(z.object({ id: z.string(), function: z.object({ name: z.string() }) })).optional(),
     }),
   ),
-  tools: z.array(z.object({ function: z.object({ name: z.string() }) })).optional(),
+  tools: z.array(z.object({ function: z.object({ name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() }) })).optional(),
   continue_final_message: z.boolean().optional(),
   response_format: z
     .discriminatedUnion('type', [
@@ -49,6 +49,7 @@ export function readChatConversation(request: ChatRequest): WireConversation {
         .filter((message) => message.role === 'tool')
         .map((message) => ({ name: toolNamesById.get(message.tool_call_id ?? '') ?? 'tool', content: textOf(message.content) })),
       toolNames: (request.tools ?? []).map((tool) => tool.function.name),
+      toolParameters: Object.fromEntries((request.tools ?? []).map((tool) => [tool.function.name, tool.function.parameters ?? {}])),
       outputSchema: request.response_format?.type === 'json_schema' ? request.response_format.json_schema.schema : undefined,
     },
     turnIndex: after.filter((message) => message.role === 'assistant').length,

@@ -1,4 +1,5 @@
 import { demoJsonFor } from './demo-json.js';
+import { matchingTools } from './demo-tool-choice.js';
 import type { ScriptedTurn } from './script.js';
 
 export interface ConversationView {
@@ -6,6 +7,8 @@ export interface ConversationView {
   /** Tool results that came after the last user message, in order. */
   toolResults: { name: string; content: string }[];
   toolNames: string[];
+  /** Each tool's JSON Schema parameters, where the protocol module reads them (Chat Completions). */
+  toolParameters?: Record<string, Record<string, unknown>> | undefined;
   /** The JSON Schema of a requested structured answer (OpenAI protocols), if any. */
   outputSchema?: Record<string, unknown> | undefined;
 }
@@ -32,6 +35,11 @@ export function demoTurn(view: ConversationView): ScriptedTurn {
     }
     if (wantsTime && view.toolNames.includes('current_time')) {
       return { text: 'Let me check the clock.', toolCalls: [{ name: 'current_time', arguments: {} }], delayMs: 25 };
+    }
+    const own = view.toolNames.filter((name) => name !== 'calculator' && name !== 'current_time');
+    const calls = matchingTools(view.lastUser, own.map((name) => ({ name, parameters: view.toolParameters?.[name] })));
+    if (calls.length > 0) {
+      return { text: `Let me ask ${calls.map((call) => call.name).join(' and ')}.`, toolCalls: calls, delayMs: 25 };
     }
   }
 
