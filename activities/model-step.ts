@@ -12,6 +12,7 @@ import { toActivityFailure } from './activity-failure.js';
 import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
+import { FirstTokenTimer } from '../src/observability/first-token.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
 import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
@@ -93,6 +94,7 @@ export function createModelStep(deps: ActivityDependencies) {
     let heartbeat: StepHeartbeat | undefined;
 
     try {
+      const firstToken = new FirstTokenTimer(input.model);
       const model = await deps.resolveModel(input.model);
       const plan: ResumePlan | undefined =
         attempt > 1 || previous
@@ -139,6 +141,7 @@ export function createModelStep(deps: ActivityDependencies) {
         { signal: stepSignal(publisher) },
       );
       for await (const event of stream) {
+        if (outputChars(event) > 0 || event.type === 'tool-call-start') firstToken.output();
         // Superseded: a later attempt owns this step; whatever this one says now is void.
         if (publisher.superseded.aborted) throw publisher.superseded.reason;
         // A continuation's reasoning was already said (and shown) before the checkpoint.

@@ -6,6 +6,8 @@ import { openPublisher, settlePublisher } from './publishing.js';
 export interface PublishRunEventInput {
   runId: string;
   event: RunEventInput;
+  /** The run's model, for the worker's run metrics (final events do not carry it). */
+  model?: string | undefined;
 }
 
 export function createPublishRunEvent(deps: ActivityDependencies) {

@@ -34,6 +34,13 @@ const envSchema = z.object({
     .min(0, 'RUNSTREAM_PORT must be a port number')
     .max(65535, 'RUNSTREAM_PORT must be a port number')
     .default(8787),
+  /** The worker's `GET /metrics` port (unset: no metrics server; 0: a free port). */
+  RUNSTREAM_METRICS_PORT: z.coerce
+    .number({ message: 'RUNSTREAM_METRICS_PORT must be a port number' })
+    .int('RUNSTREAM_METRICS_PORT must be a port number')
+    .min(0, 'RUNSTREAM_METRICS_PORT must be a port number')
+    .max(65535, 'RUNSTREAM_METRICS_PORT must be a port number')
+    .optional(),
   RUNSTREAM_MODEL: z.string().min(1).optional(),
   /** Prefix of every Redis key and channel, to share one Redis between deployments. */
   RUNSTREAM_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/, 'RUNSTREAM_KEY_PREFIX may hold letters, digits and _ : . -').default('runstream:'),

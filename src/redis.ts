@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisReconnects } from './observability/metrics.js';
 
 /**
  * The two connections of a process (STYLE.md 8): one publishes and runs
@@ -21,6 +22,7 @@ export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redi
     if (!reported) console.warn(`runstream: Redis ${role} connection: ${error.message}; retrying`);
     reported = true;
   });
+  redis.on('reconnecting', () => redisReconnects.inc({ role }));
   redis.on('ready', () => {
     reported = false;
   });

@@ -146,7 +146,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     const result: RunResult = { output: lastAssistant?.content ?? '', messages, usage, steps, finishReason };
     // Only runs that asked for structured output take this path: recorded histories without `output` replay unchanged.
     if (input.output) result.structuredOutput = structuredOutputOf(lastOutput, input.maxSteps);
-    await publishRunEvent({ runId, event: { type: 'run.completed', result } });
+    await publishRunEvent({ runId, model: input.model, event: { type: 'run.completed', result } });
     phase = 'completed';
     return result;
   } catch (error) {
@@ -155,12 +155,12 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
       phase = 'cancelled';
       const last = messages.at(-1);
       const partial = last?.role === 'assistant' && last.interrupted ? last.content : '';
-      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, event: { type: 'run.cancelled', partial } }));
+      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial } }));
       // Rethrown so Temporal records the run as CANCELLED; the transcript stays readable through `progress`.
       throw error;
     }
     phase = 'failed';
-    await publishRunEvent({ runId, event: { type: 'run.failed', error: describeFailure(error) } });
+    await publishRunEvent({ runId, model: input.model, event: { type: 'run.failed', error: describeFailure(error) } });
     throw error;
   }
 }

@@ -16,6 +16,10 @@ export interface FollowOptions {
   untilCaughtUp?: boolean;
 }
 
+const liveBatches = new WeakSet<LogEntry[]>();
+/** True for a batch of live entries (pub/sub), false for a page replayed from the log. */
+export const isLiveBatch = (batch: LogEntry[]): boolean => liveBatches.has(batch);
+
 export class SlowConsumerError extends Error {
   override readonly name = 'SlowConsumerError';
   constructor(readonly lastDeliveredId: string | undefined) {
@@ -102,6 +106,7 @@ export async function* followRunBatches(
       const { entries, ended } = upToTerminal(pending.filter(isNew));
       if (entries.length > 0) {
         lastId = entries.at(-1)!.id;
+        liveBatches.add(entries);
         yield entries;
       }
       if (ended) return;

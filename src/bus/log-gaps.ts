@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { gapMarkers } from '../observability/metrics.js';
 
 /**
  * Gap markers of run logs. A publisher that gave up events (Redis away past
@@ -48,6 +49,7 @@ export class LogGaps {
   /** Remembers that `runId`'s log lost events and keeps trying to mark it, in the background. */
   report(runId: string): void {
     if (this.pending.has(runId)) return;
+    gapMarkers.inc();
     const deadline = Date.now() + this.giveUpAfterMs;
     const attempt = async (): Promise<void> => {
       let backoffMs = 100;

@@ -1,6 +1,7 @@
 import type { RunEvent, RunEventInput } from '../protocol/index.js';
 import { StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import type { AppendRequest, RunLog } from './run-log.js';
+import { eventsPublished, observedGauge, publisherDropped } from '../observability/metrics.js';
 
 export interface RunPublisherOptions {
   /** Identifies this writer in the log's dedupe cursor; unique per activity attempt. */
@@ -19,6 +20,14 @@ export interface RunPublisherOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Publishers of this process that may still hold events, for the buffer gauge. */
+const openPublishers = new Set<RunPublisher>();
+observedGauge('runstream_publisher_buffered_events', 'Events waiting in publishers for Redis (grows while Redis is away)', () => {
+  let pending = 0;
+  for (const publisher of openPublishers) pending += publisher.pending;
+  return pending;
+});
 
 const droppable = new Set<RunEvent['type']>(['text.delta', 'reasoning.delta', 'tool_call.delta', 'tool.progress']);
 
@@ -68,6 +77,7 @@ export class RunPublisher {
   ) {
     this.maxBuffered = options.maxBuffered ?? 50_000;
     this.batchSize = options.batchSize ?? 256;
+    openPublishers.add(this);
   }
 
   /** Queues an event; returns its sequence number (compare with `appendedSeq`). */
@@ -99,6 +109,7 @@ export class RunPublisher {
    */
   close(): void {
     this.closed = true;
+    openPublishers.delete(this);
     if (this.lostEvents) this.reportGap();
   }
 
@@ -124,6 +135,7 @@ export class RunPublisher {
       const [shed] = this.queue.splice(index, 1);
       if (shed && (this.firstDroppedSeq === undefined || shed.seq < this.firstDroppedSeq)) this.firstDroppedSeq = shed.seq;
       this.dropped++;
+      publisherDropped.inc();
     }
   }
 
@@ -134,6 +146,7 @@ export class RunPublisher {
     this.appendedSeq = appended.at(-1)?.seq ?? this.appendedSeq;
     this.queue.length = 0;
     this.closed = true;
+    openPublishers.delete(this);
     this.supersede.abort(error);
   }
 
@@ -150,6 +163,7 @@ export class RunPublisher {
         if (refreshTtl) this.ttlRefreshedAt = Date.now();
         this.queue.splice(0, batch.length);
         this.inFlight = 0;
+        eventsPublished.inc(batch.length);
         this.lastId = ids.at(-1) ?? this.lastId;
         this.appendedSeq = batch.at(-1)?.seq ?? this.appendedSeq;
         backoffMs = 50;

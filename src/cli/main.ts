@@ -24,8 +24,10 @@ const usage = `runstream — durable, streaming AI-agent runs
 
   runstream dev [--no-demo] [--insecure] [--config F]
                                                Temporal + Redis + worker + API on this machine
-  runstream worker [--config F]                a Temporal worker for the task queue, serving the
+  runstream worker [--config F] [--metrics-port N]
+                                               a Temporal worker for the task queue, serving the
                                                tools, agents and MCP servers of runstream.config.ts
+                                               (--metrics-port: GET /metrics there)
   runstream api [--port N] [--host H] [--insecure]
                                                the HTTP API and the viewer page (--insecure: no
                                                API key, bound to 127.0.0.1 only)
@@ -40,7 +42,7 @@ const usage = `runstream — durable, streaming AI-agent runs
                                                (--browser: Chromium too, for the test suite)
 
 Environment: RUNSTREAM_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
-RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT,
+RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT, RUNSTREAM_METRICS_PORT,
 OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.`;
 
 /** The config the worker serves, said in one line so a user sees which file was picked up. */
@@ -89,12 +91,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'worker': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'metrics-port': { type: 'string' } } });
       const env = requireServers(readEnv());
+      const metricsPort = values['metrics-port'];
+      if (metricsPort !== undefined && !/^\d{1,5}$/.test(metricsPort)) throw new CliError('--metrics-port: expected a port number');
       const config = await workerConfig(values.config);
       const { startWorkerProcess } = await processes.worker();
-      const worker = await startWorkerProcess(env, config ? { config } : {});
+      const worker = await startWorkerProcess(env, {
+        ...(config ? { config } : {}),
+        ...(metricsPort === undefined ? {} : { metricsPort: Number(metricsPort) }),
+      });
       process.stderr.write(`worker polling task queue "${env.RUNSTREAM_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}\n`);
+      if (worker.metricsUrl) process.stderr.write(`metrics        ${worker.metricsUrl}\n`);
       await worker.run();
       return 0;
     }

@@ -17,6 +17,7 @@ import type { SseSettings } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
 import { connectTemporalClient } from '../temporal.js';
 import { CatalogueReader } from '../catalogue/catalogue-reader.js';
+import { observedGauge } from '../observability/metrics.js';
 
 export interface ApiProcess {
   url: string;
@@ -74,6 +75,22 @@ export function tokenSecret(env: NodeJS.ProcessEnv, keys: string[]): string {
   return createHash('sha256').update(`runstream-viewer-tokens\0${[...keys].sort().join('\0')}`).digest('hex');
 }
 
+/** Asked of Temporal at most every 5 s, however many scrapers; the last answer stands while Temporal is away. */
+function activeRuns(client: Awaited<ReturnType<typeof connectTemporalClient>>, taskQueue: string): () => Promise<number> {
+  let value = 0;
+  let askedAt = 0;
+  const query = `WorkflowType = 'agentRun' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
+  return async () => {
+    if (Date.now() - askedAt < 5_000) return value;
+    askedAt = Date.now();
+    value = await client.workflow
+      .count(query)
+      .then((answer) => answer.count)
+      .catch(() => value);
+    return value;
+  };
+}
+
 export async function startApiProcess(
   env: Env & { TEMPORAL_ADDRESS: string; REDIS_URL: string },
   options: ApiProcessOptions = {},
@@ -117,6 +134,7 @@ export async function startApiProcess(
     maxBodyBytes: options.maxBodyBytes,
     cors,
   });
+  observedGauge('runstream_runs_active', "Runs of this task queue that are running (Temporal's count, asked when scraped)", activeRuns(client, env.RUNSTREAM_TASK_QUEUE));
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.RUNSTREAM_PORT }, () => resolve(started));
   });

@@ -76,7 +76,8 @@ export async function runDev(options: DevOptions = {}): Promise<void> {
     const apiKey = apiKeys.split(',')[0]?.trim() ?? '';
     const full = { ...env, TEMPORAL_ADDRESS: temporalAddress, REDIS_URL: redisUrl, RUNSTREAM_API_KEYS: apiKeys };
 
-    const worker = await startWorkerProcess(full, options.config ? { config: options.config } : {});
+    // One process: the API's /metrics shows the worker's metrics and the Temporal runtime's too.
+    const worker = await startWorkerProcess(full, { ...(options.config ? { config: options.config } : {}), worker: { temporalMetrics: true } });
     const workerRun = worker.run();
     api = await startApiProcess(full, {
       port: options.port ?? (await portOrFree(env.RUNSTREAM_PORT)),
@@ -89,6 +90,7 @@ export async function runDev(options: DevOptions = {}): Promise<void> {
     log(`  API          ${api.url}`);
     log(`  API key      ${apiKey}${options.insecure ? '   (--insecure: not required from this machine)' : ''}`);
     log(`  viewer page  ${api.url}/   (recent runs; it asks for the API key)`);
+    log(`  metrics      ${api.url}/metrics`);
     log(`  Temporal     ${temporalAddress}   Redis ${redisUrl}`);
     log(`  try          npx runstream run "What is (17+25)*3?" --follow`);
     log('');

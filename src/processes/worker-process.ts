@@ -12,6 +12,7 @@ import type { ValidatedConfig } from '../worker/config-schema.js';
 import { createRunstreamWorker, type RunstreamWorkerOptions } from '../worker/create-worker.js';
 import { workerTuningFromEnv } from '../worker/worker-tuning.js';
 import { lazyDemoServer } from './demo-model.js';
+import { serveMetrics, type MetricsServer } from '../observability/metrics-endpoint.js';
 
 export interface WorkerProcess {
   worker: Worker;
@@ -21,6 +22,8 @@ export interface WorkerProcess {
   mcp: McpConnection[];
   /** Its id in the task queue's catalogue. */
   catalogueId: string;
+  /** `GET /metrics` of this process, when a metrics port was given. */
+  metricsUrl: string | undefined;
   /** Runs until the worker shuts down; closes its connections after. */
   run(): Promise<void>;
 }
@@ -34,6 +37,8 @@ export interface WorkerProcessOptions {
   catalogue?: Partial<CatalogueTiming> | undefined;
   /** MCP reconnect backoff and request timeout (tests shorten them). */
   mcp?: Pick<McpConnectionOptions, 'initialDelayMs' | 'maxDelayMs' | 'requestTimeoutMs'> | undefined;
+  /** Serve `GET /metrics` (runstream's and the Temporal runtime's) on this port (0: a free one); default RUNSTREAM_METRICS_PORT, else none. */
+  metricsPort?: number | undefined;
   /** Where MCP state changes are reported (default stderr). */
   log?: ((line: string) => void) | undefined;
   /** Worker tuning passed through (tests: a prebuilt bundle, short sticky timeouts). */
@@ -48,6 +53,7 @@ export interface WorkerProcessOptions {
     | 'checkpoint'
     | 'maxHeartbeatThrottleInterval'
     | 'tuning'
+    | 'temporalMetrics'
   >;
 }
 
@@ -85,6 +91,8 @@ export async function startWorkerProcess(
   const closeMcp = () => Promise.all(mcp.map((connection) => connection.close()));
 
   let worker: Worker;
+  let metrics: MetricsServer | undefined;
+  const metricsPort = options.metricsPort ?? env.RUNSTREAM_METRICS_PORT;
   try {
     // One attempt each before polling, so a healthy server's tools are there from the first run.
     await Promise.all(mcp.map((connection) => connection.start()));
@@ -95,10 +103,13 @@ export async function startWorkerProcess(
       tools,
       ...options.worker,
       tuning: { ...tuning, ...options.worker?.tuning },
+      temporalMetrics: options.worker?.temporalMetrics ?? metricsPort !== undefined,
     });
+    if (metricsPort !== undefined) metrics = await serveMetrics({ port: metricsPort });
     await publisher.publish(workerCatalogue(tools, agents, mcp));
     live = true;
   } catch (error) {
+    await metrics?.close();
     await closeMcp();
     await demo.close();
     redis.disconnect();
@@ -109,12 +120,14 @@ export async function startWorkerProcess(
     tools,
     mcp,
     catalogueId: publisher.workerId,
+    metricsUrl: metrics?.url,
     run: async () => {
       try {
         await worker.run();
       } finally {
         live = false;
         await publisher.stop();
+        await metrics?.close();
         await closeMcp();
         await demo.close();
         redis.disconnect();

@@ -7,6 +7,8 @@ import type { RunLog } from '../bus/run-log.js';
 import type { CatalogueReader } from '../catalogue/catalogue-reader.js';
 import { CatalogueRefusalError, InvalidRunRequestError, isRunId, RunNotFoundError, type RunService } from '../runs/run-service.js';
 import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
+import { httpRequests } from '../observability/metrics.js';
+import { metricsContentType, metricsText } from '../observability/metrics-endpoint.js';
 import { ApiError } from './api-error.js';
 import type { ApiKeys } from './api-keys.js';
 import { createAuth } from './auth.js';
@@ -70,7 +72,15 @@ export function createApiApp(deps: ApiDependencies) {
     return id;
   };
 
+  // Route patterns, not paths, as labels: a run id never becomes a series.
+  app.use('*', async (c, next) => {
+    await next();
+    httpRequests.inc({ route: c.req.routePath, status: `${Math.floor(c.res.status / 100)}xx` });
+  });
+
   app.get('/healthz', (c) => c.json({ ok: true }));
+  // Prometheus text, unauthenticated like /healthz (aggregates only, no run ids); keep it off the public internet.
+  app.get('/metrics', async (c) => c.body(await metricsText(), 200, { 'content-type': metricsContentType }));
 
   // The size limit comes first, so an oversized body is refused before it is read whole.
   app.use(

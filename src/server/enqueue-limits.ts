@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { rememberRunSlot, runSlotKey } from '../runs/run-slots.js';
 import { ApiError } from './api-error.js';
+import { rateLimitRejections } from '../observability/metrics.js';
 
 export interface EnqueueLimitSettings {
   /** Enqueues a key may make per window (429 with Retry-After above it). */
@@ -61,6 +62,7 @@ export class EnqueueLimits {
     const [count, ttl] = (await this.redis.eval(rateScript, 1, this.rateKey(keyId), this.settings.windowSeconds)) as [number, number];
     if (count > this.settings.ratePerWindow) {
       const retryAfter = Math.max(1, ttl);
+      rateLimitRejections.inc({ limit: 'rate' });
       throw new ApiError(
         'rate_limited',
         `rate limit: at most ${this.settings.ratePerWindow} runs per ${this.settings.windowSeconds} s for this key; retry in ${retryAfter} s`,
@@ -105,6 +107,7 @@ export class EnqueueLimits {
 
   private async refuse(runId: string): Promise<never> {
     await this.redis.del(runSlotKey(this.keyPrefix, runId)); // no slot was taken
+    rateLimitRejections.inc({ limit: 'concurrency' });
     throw new ApiError(
       'rate_limited',
       `concurrency limit: this key already has ${this.settings.maxConcurrentRuns} runs queued or running; retry when one ends`,

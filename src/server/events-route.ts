@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { followRunBatches, SlowConsumerError } from '../bus/follow-run.js';
+import { followRunBatches, isLiveBatch, SlowConsumerError } from '../bus/follow-run.js';
+import { sseViewers, sseViewersCutOff } from '../observability/metrics.js';
+import { recordRelay } from '../observability/relay-metrics.js';
 import { isStreamId } from '../protocol/stream-id.js';
 import { isTerminalEvent } from '../protocol/index.js';
 import { statusOf } from '../runs/run-service.js';
@@ -67,6 +69,7 @@ export async function streamRunEvents(
   void sse.closed.then(() => abort.abort());
   const stats = deps.streamStats;
   sse.open();
+  sseViewers.inc();
   if (stats) stats.open++;
   try {
     if (start.snapshot && !sse.send(start.snapshot.id, 'snapshot', start.snapshot.json)) return RESPONSE_ALREADY_SENT;
@@ -84,6 +87,7 @@ export async function streamRunEvents(
       });
       for await (const batch of following) {
         if (!sse.sendEntries(batch)) return false;
+        recordRelay(batch, isLiveBatch(batch));
         const last = batch.at(-1)!;
         lastSent = last.id;
         sawFinal ||= isTerminalEvent(last.event);
@@ -129,6 +133,8 @@ export async function streamRunEvents(
     else sse.cutOff();
   } finally {
     sse.end();
+    sseViewers.dec();
+    if (sse.wasCutOff) sseViewersCutOff.inc();
     if (stats) {
       stats.open--;
       if (sse.wasCutOff) stats.cutOff++;

@@ -1,6 +1,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { ActivityDependencies } from '../../activities/dependencies.js';
+import { activityMetricsInterceptor } from '../observability/activity-metrics.js';
+import { temporalMetricsBindAddress, temporalMetricsUnavailable } from '../observability/temporal-metrics.js';
 import { workflowsPath, type TemporalSettings } from '../temporal.js';
 import { defaultWorkerTuning, type WorkerTuning } from './worker-tuning.js';
 
@@ -20,24 +22,38 @@ export interface RunstreamWorkerOptions extends ActivityDependencies {
   maxHeartbeatThrottleInterval?: WorkerOptions['maxHeartbeatThrottleInterval'];
   /** Concurrency settings (worker-tuning.ts); the defaults there, not the SDK's. */
   tuning?: Partial<WorkerTuning>;
+  /**
+   * Serve the Temporal runtime's own metrics for this process's `/metrics`.
+   * Takes effect only for the first worker of a process (the runtime is
+   * installed once).
+   */
+  temporalMetrics?: boolean;
 }
 
 let runtimeInstalled = false;
-/** The SDK's runtime logs once per process; keep it to warnings so the CLI stays readable. */
-function installQuietRuntime(): void {
+/**
+ * The SDK's runtime, once per process: its logs kept to warnings so the CLI
+ * stays readable, and its Prometheus exporter on a loopback port when asked.
+ */
+async function installRuntime(temporalMetrics: boolean): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const metrics = temporalMetrics ? { metrics: { prometheus: { bindAddress: await temporalMetricsBindAddress() } } } : undefined;
   try {
-    Runtime.install({ logger: new DefaultLogger((process.env.RUNSTREAM_LOG_LEVEL as LogLevel | undefined) ?? 'WARN') });
+    Runtime.install({
+      logger: new DefaultLogger((process.env.RUNSTREAM_LOG_LEVEL as LogLevel | undefined) ?? 'WARN'),
+      ...(metrics ? { telemetryOptions: metrics } : {}),
+    });
   } catch {
-    // Already installed by the embedding application: keep its logger.
+    // Already installed by the embedding application: keep its logger, and its metrics (if any) are its own.
+    temporalMetricsUnavailable();
   }
 }
 
 export async function createRunstreamWorker(options: RunstreamWorkerOptions): Promise<Worker> {
-  installQuietRuntime();
+  await installRuntime(options.temporalMetrics ?? false);
   const connection = await NativeConnection.connect({ address: options.temporal.address });
-  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, tuning, ...deps } =
+  const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, tuning, temporalMetrics: _temporalMetrics, ...deps } =
     options;
   return Worker.create({
     connection,
@@ -45,6 +61,7 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
     taskQueue: temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
+    interceptors: { activity: [activityMetricsInterceptor] },
     ...(stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout }),
     shutdownGraceTime: shutdownGraceTime ?? '5 seconds',
     maxHeartbeatThrottleInterval: maxHeartbeatThrottleInterval ?? '500 milliseconds',
