@@ -2,6 +2,13 @@ import js from '@eslint/js';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+const noEnums = { selector: 'TSEnumDeclaration', message: 'Use an `as const` union instead of an enum.' };
+// `import { z }` keeps all of zod (every locale) in a browser bundle; the namespace import lets bundlers drop what is unused.
+const zodNamespace = {
+  selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+  message: "Browser code imports `* as z from 'zod'`: `{ z }` puts all of zod in a page's bundle (three times the size).",
+};
+
 export default tseslint.config(
   // examples/ are projects of their own (they import runstream as a package); their test runs them.
   { ignores: ['node_modules/', '.runstream/', 'dist/', 'coverage/', 'src/server/viewer/assets/', 'examples/'] },
@@ -22,7 +29,7 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: false, allowDefaultCaseForExhaustiveSwitch: true, requireDefaultForNonUnion: false },
       ],
       'import-x/no-cycle': 'error',
-      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use an `as const` union instead of an enum.' }],
+      'no-restricted-syntax': ['error', noEnums],
     },
   },
   {
@@ -44,6 +51,7 @@ export default tseslint.config(
     // The protocol runs in browsers too (it is `runstream/events`): zod, eventsource-parser and its own files only.
     files: ['src/protocol/**/*.ts'],
     rules: {
+      'no-restricted-syntax': ['error', noEnums, zodNamespace],
       'import-x/no-nodejs-modules': 'error',
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -55,6 +63,7 @@ export default tseslint.config(
     // The client runs in browsers too: no Node built-ins or I/O libraries; from the rest of src/, the protocol (types elsewhere).
     files: ['src/client/**/*.ts'],
     rules: {
+      'no-restricted-syntax': ['error', noEnums, zodNamespace],
       'import-x/no-nodejs-modules': 'error',
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   fanout: () => import('./fanout.js'),
   peers: () => import('./peers.js'),
   capacity: () => import('./capacity.js'),
+  bundle: () => import('./bundle.js'),
 };
 
 // Words that are not an option or an option's value name benchmarks.

@@ -1,5 +1,6 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../src/temporal.js';
+import { browserEntries, bundleForBrowser } from './browser-bundle.js';
 
 /**
  * Bundles workflows/ as a worker would. The bundler rejects Node built-ins;
@@ -16,3 +17,16 @@ if (found.length > 0) {
   process.exit(1);
 }
 console.log(`check:bundle: workflow bundle ok (${(code.length / 1024).toFixed(0)} KiB, no Node-only or I/O modules)`);
+
+// The browser entry points bundle for browsers: a Node built-in reached by any import fails here, not in a user's app.
+for (const entry of Object.keys(browserEntries) as (keyof typeof browserEntries)[]) {
+  try {
+    const bundle = await bundleForBrowser(entry);
+    console.log(`check:bundle: ${entry} bundles for browsers (${(bundle.gzipBytes / 1024).toFixed(1)} KiB gzip)`);
+  } catch (error) {
+    const messages = (error as { errors?: { text: string; location?: { file: string } | null }[] }).errors ?? [];
+    console.error(`check:bundle: ${entry} does not bundle for browsers:`);
+    for (const message of messages.length > 0 ? messages : [{ text: String(error) }]) console.error(`  ${message.location?.file ?? ''} ${message.text}`);
+    process.exit(1);
+  }
+}

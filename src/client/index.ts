@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compareStreamIds } from '../protocol/stream-id.js';
 import { isFinalEvent, runEventSchema, type LoggedEvent, type RunEvent, type RunEventOf, type TerminalEvent } from '../protocol/index.js';
 import type { RunResult } from '../protocol/messages.js';
-import { parseSseStream } from '../protocol/sse.js';
+import { bodyBytes, parseSseStream } from '../protocol/sse.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
 import type { RunSummary, RunView } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
@@ -20,7 +20,11 @@ export type { LoggedEvent, RunEvent } from '../protocol/index.js';
 
 export interface ClientOptions {
   url: string;
-  apiKey: string;
+  /**
+   * For every route. Leave it out in a browser: a page reads a run with its
+   * viewer token (`subscribe(runId, { token })`) and never holds a key.
+   */
+  apiKey?: string | undefined;
   fetch?: typeof fetch;
   /** First reconnect delay; doubles up to 10 s, and follows the server's `retry:` hint. */
   reconnectDelayMs?: number;
@@ -46,7 +50,17 @@ export interface SubscribeOptions {
   signal?: AbortSignal | undefined;
   /** Called before each reconnect, for progress indicators. */
   onReconnect?: (info: { attempt: number; lastEventId: string | undefined; error: unknown }) => void;
+  /** Called each time the stream is open (first connect and every reconnect). */
+  onOpen?: () => void;
+  /**
+   * The run's viewer token instead of the API key: read-only, this run only.
+   * A function is asked again on every (re)connect, so it can hand out a
+   * renewed token; with one, an expired token is asked for again, not fatal.
+   */
+  token?: ViewerTokenSource | undefined;
 }
+
+export type ViewerTokenSource = string | (() => string | Promise<string>);
 
 const errorBodySchema = z.object({
   error: z.object({
@@ -75,9 +89,10 @@ export class RunFailedError extends Error {
 export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? fetch;
   const base = options.url.replace(/\/$/, '');
-  const headers = { authorization: `Bearer ${options.apiKey}` };
+  const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (!options.apiKey) throw new Error(`${method} ${path} needs an API key: createClient({ url, apiKey }); a page with a viewer token can only subscribe`);
     const response = await doFetch(`${base}${path}`, {
       method,
       headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
@@ -97,20 +112,29 @@ export function createClient(options: ClientOptions) {
     let lastId = subscribeOptions.after;
     let attempt = 0;
     let delayMs = options.reconnectDelayMs ?? 500;
-    const { signal } = subscribeOptions;
+    let refusedTokens = 0;
+    const { signal, token } = subscribeOptions;
+    if (token === undefined && !options.apiKey) throw new Error('subscribe needs the run\'s viewer token ({ token }) or a client with an apiKey');
     while (!signal?.aborted) {
       try {
-        const response = await doFetch(`${base}/v1/runs/${encodeURIComponent(runId)}/events`, {
-          headers: { ...headers, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+        const viewerToken = typeof token === 'function' ? await token() : token;
+        const query = viewerToken === undefined ? '' : `?token=${encodeURIComponent(viewerToken)}`;
+        const response = await doFetch(`${base}/v1/runs/${encodeURIComponent(runId)}/events${query}`, {
+          // With a viewer token no key is sent: the API reads the token only from a request without one.
+          headers: { ...(viewerToken === undefined ? headers : {}), accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
           ...(signal ? { signal } : {}),
         });
         if (!response.ok) {
           const error = toApiError(response.status, await response.json().catch(() => undefined));
-          if (!error.isRetryable) throw error;
+          // An expired token from a renewing source: ask it again (a few times, not forever).
+          const renewable = error.status === 401 && typeof token === 'function' && ++refusedTokens <= 3;
+          if (!error.isRetryable && !renewable) throw error;
           throw Object.assign(error, { retryable: true });
         }
         if (!response.body) throw new Error('the events response has no body');
-        for await (const message of parseSseStream(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        refusedTokens = 0;
+        subscribeOptions.onOpen?.();
+        for await (const message of parseSseStream(bodyBytes(response.body))) {
           if (!message.id || !message.event) continue;
           if (lastId !== undefined && compareStreamIds(message.id, lastId) <= 0) continue;
           const event = runEventSchema.parse(JSON.parse(message.data));
@@ -124,7 +148,7 @@ export function createClient(options: ClientOptions) {
         throw new Error('the event stream closed before the run ended');
       } catch (error) {
         if (signal?.aborted) return;
-        if (error instanceof RunstreamApiError && !error.isRetryable) throw error;
+        if (error instanceof RunstreamApiError && !error.isRetryable && !('retryable' in error)) throw error;
         attempt++;
         subscribeOptions.onReconnect?.({ attempt, lastEventId: lastId, error });
         await sleep(delayMs, signal);

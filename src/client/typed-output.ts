@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RunResult } from '../protocol/messages.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
 import type { OutputSpec } from '../structured/output-spec.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { budgetSchema, keptReasoningSchema, modelSettingsSchema, runErrorSchema } from './event-parts.js';
 import { finishReasonSchema, messageSchema, runResultSchema, toolCallSchema, usageSchema } from './messages.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The provider-neutral transcript. It is workflow state, so it must stay plain

@@ -24,12 +24,12 @@ export interface PageServer {
 const contentTypes: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
 /**
- * Serves a web app's static files (a directory, or one inline page) on a port
+ * Serves a web app's static files (a directory, or files by path) on a port
  * of its own, so its pages are another origin than the API's. `routes` answer
  * first: an app's own backend endpoints.
  */
 export async function servePages(
-  source: { dir: string } | { html: string },
+  source: { dir: string } | { files: Record<string, string> },
   routes: Record<string, (body: string, url: URL) => Promise<{ status: number; json: unknown }>> = {},
 ): Promise<PageServer> {
   const server: Server = createServer((request, response) => {
@@ -43,8 +43,11 @@ export async function servePages(
         response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.json));
         return;
       }
-      if ('html' in source) {
-        response.writeHead(200, { 'content-type': contentTypes['.html']! }).end(source.html);
+      if ('files' in source) {
+        const path = url.pathname === '/' ? '/index.html' : url.pathname;
+        const content = source.files[path];
+        if (content === undefined) response.writeHead(404).end();
+        else response.writeHead(200, { 'content-type': contentTypes[extname(path)] ?? 'text/plain' }).end(content);
         return;
       }
       const path = normalize(url.pathname).replace(/^(\.\.[/\\])+/, '');
