@@ -16,6 +16,7 @@ import { progressQuery, type RunPhase } from './definitions.js';
 import type { AgentRunInput, DurabilitySettings } from './run-input.js';
 import { cancelledWithoutCheckpoint, describeFailure, interruptedPartial, partialFromCheckpoint } from './step-failure.js';
 import { structuredOutputOf } from './structured-output.js';
+import { fitPayload } from './payload-guard.js';
 import { addUsage } from './usage.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -100,7 +101,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
       steps++;
       let output: StepOutput;
       try {
-        output = await modelStep({
+        output = await modelStep(fitPayload('the model step\'s input (the transcript)', {
           runId,
           step: steps,
           model: input.model,
@@ -111,7 +112,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           resumeFrom,
           output: input.output,
           modelSettings: input.modelSettings,
-        });
+        }));
       } catch (error) {
         let partial = interruptedPartial(error);
         // Cancelled between retries, the failed attempt's checkpoint never reaches history: take what it published.
@@ -138,7 +139,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
       const rejected = settled.find((outcome) => outcome.status === 'rejected');
       if (rejected) throw rejected.reason;
       if (workflowInfo().continueAsNewSuggested && steps < input.maxSteps) {
-        await continueAsNew<typeof agentRun>({ ...input, messages, carried: { steps, usage, lastFinishReason: finishReason } });
+        await continueAsNew<typeof agentRun>(fitPayload('the continue-as-new input', { ...input, messages, carried: { steps, usage, lastFinishReason: finishReason } }));
       }
     }
 
@@ -146,7 +147,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     const result: RunResult = { output: lastAssistant?.content ?? '', messages, usage, steps, finishReason };
     // Only runs that asked for structured output take this path: recorded histories without `output` replay unchanged.
     if (input.output) result.structuredOutput = structuredOutputOf(lastOutput, input.maxSteps);
-    await publishRunEvent({ runId, model: input.model, event: { type: 'run.completed', result } });
+    await publishRunEvent(fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result } }));
     phase = 'completed';
     return result;
   } catch (error) {

@@ -55,7 +55,6 @@ export class RunRenderer {
       case 'tool.approval_requested':
       case 'tool.approval_resolved':
       case 'step.retrying':
-      case 'run.stalled':
       case 'turn.queued':
       case 'turn.started':
       case 'turn.finished':
@@ -97,6 +96,10 @@ export class RunRenderer {
         );
         break;
       }
+      case 'run.stalled':
+        this.endLine();
+        this.out.stderr(`⚠ stalled · ${event.reason} (${event.attempts} attempts since ${event.since}); it carries on if the cause is fixed\n`);
+        break;
       case 'run.failed':
         this.stopSpinner();
         this.endLine();

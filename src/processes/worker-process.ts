@@ -6,6 +6,8 @@ import type { Env } from '../config.js';
 import { McpConnection, type McpConnectionOptions } from '../mcp/mcp-connection.js';
 import { createModelResolver } from '../models.js';
 import { connectRedis } from '../redis.js';
+import { StallWatch } from '../stalls/stall-watch.js';
+import { connectTemporalClient } from '../temporal.js';
 import type { Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { ValidatedConfig } from '../worker/config-schema.js';
@@ -39,8 +41,10 @@ export interface WorkerProcessOptions {
   mcp?: Pick<McpConnectionOptions, 'initialDelayMs' | 'maxDelayMs' | 'requestTimeoutMs'> | undefined;
   /** Serve `GET /metrics` (runstream's and the Temporal runtime's) on this port (0: a free one); default RUNSTREAM_METRICS_PORT, else none. */
   metricsPort?: number | undefined;
-  /** Where MCP state changes are reported (default stderr). */
+  /** Where MCP state changes and stalled runs are reported (default stderr). */
   log?: ((line: string) => void) | undefined;
+  /** How often runs whose workflow tasks fail are looked at (default 5 s; tests shorten it). */
+  stallCheckIntervalMs?: number | undefined;
   /** Worker tuning passed through (tests: a prebuilt bundle, short sticky timeouts). */
   worker?: Pick<
     RunstreamWorkerOptions,
@@ -72,6 +76,7 @@ export async function startWorkerProcess(
   const redis = connectRedis(env.REDIS_URL, 'commands');
   const demo = lazyDemoServer(env.RUNSTREAM_DEMO_URL);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const runLog = new RunLog(redis, { keyPrefix: env.RUNSTREAM_KEY_PREFIX });
   const tools = ToolRegistry.withBuiltins([...(options.config?.tools ?? []), ...(options.tools ?? [])]);
   const agents = options.config?.agents ?? [];
   const publisher = new CataloguePublisher(redis, {
@@ -93,12 +98,13 @@ export async function startWorkerProcess(
   let worker: Worker;
   let metrics: MetricsServer | undefined;
   const metricsPort = options.metricsPort ?? env.RUNSTREAM_METRICS_PORT;
+  let stalls: StallWatch | undefined;
   try {
     // One attempt each before polling, so a healthy server's tools are there from the first run.
     await Promise.all(mcp.map((connection) => connection.start()));
     worker = await createRunstreamWorker({
       temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE },
-      log: new RunLog(redis, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
+      log: runLog,
       resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
       tools,
       ...options.worker,
@@ -107,9 +113,19 @@ export async function startWorkerProcess(
     });
     if (metricsPort !== undefined) metrics = await serveMetrics({ port: metricsPort });
     await publisher.publish(workerCatalogue(tools, agents, mcp));
+    stalls = new StallWatch({
+      client: await connectTemporalClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE }),
+      taskQueue: env.RUNSTREAM_TASK_QUEUE,
+      log: runLog,
+      write: log,
+      ...(options.stallCheckIntervalMs === undefined ? {} : { checkIntervalMs: options.stallCheckIntervalMs }),
+    });
+    stalls.start();
     live = true;
   } catch (error) {
     await metrics?.close();
+    await stalls?.stop();
+    await stalls?.closeConnection();
     await closeMcp();
     await demo.close();
     redis.disconnect();
@@ -126,6 +142,8 @@ export async function startWorkerProcess(
         await worker.run();
       } finally {
         live = false;
+        await stalls?.stop();
+        await stalls?.closeConnection();
         await publisher.stop();
         await metrics?.close();
         await closeMcp();

@@ -5,13 +5,15 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { TerminatedFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { modelSettingsSchema, type ModelSettings, type RunError } from '../protocol/index.js';
 import type { Message, RunResult } from '../protocol/messages.js';
 import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import type { CatalogueView } from '../catalogue/catalogue-reader.js';
 import { resolveRun, type Refusal } from '../catalogue/resolve-run.js';
+import { runStallOf, type RunStall } from '../stalls/run-stall.js';
+import { errorOfTermination } from '../stalls/run-termination.js';
 import type { CreateRunRequest, InputIssue } from './run-request.js';
 import { resumedRunId, resumeInput } from './run-resume.js';
 
@@ -32,7 +34,15 @@ export interface RunView {
   resumedBy?: string;
   /** The run this one carries on. */
   resumedFrom?: string;
+  /** Set while the run is `running` but its workflow tasks keep failing (stalls/run-stall.ts). */
+  stalled?: RunStallView;
 }
+
+/** What `GET /v1/runs/:id`, the run list and `run.stalled` say of a stall. */
+export type RunStallView = Pick<RunStall, 'reason' | 'since' | 'attempts'>;
+
+const stallView = (stall: RunStall | undefined): RunStallView | undefined =>
+  stall ? { reason: stall.reason, since: stall.since, attempts: stall.attempts } : undefined;
 
 export class RunConflictError extends Error {
   override readonly name = 'RunConflictError';
@@ -167,6 +177,15 @@ export class RunService {
       });
       if (runs.length >= limit) break;
     }
+    // Visibility knows nothing of failing workflow tasks: open runs are asked one by one, all at once.
+    await Promise.all(
+      runs
+        .filter((run) => run.status === 'running')
+        .map(async (run) => {
+          const stalled = stallView(await runStallOf(this.options.client, await this.describe(run.id)).catch(() => undefined));
+          if (stalled) run.stalled = stalled;
+        }),
+    );
     return runs;
   }
 
@@ -190,6 +209,10 @@ export class RunService {
       ...startedWith(description.memo),
     };
     if (typeof description.memo?.resumedFrom === 'string') view.resumedFrom = description.memo.resumedFrom;
+    if (status === 'running') {
+      const stalled = stallView(await runStallOf(this.options.client, description));
+      if (stalled) view.stalled = stalled;
+    }
     if (status === 'failed' || status === 'cancelled') {
       const next = await this.find(resumedRunId(runId));
       if (next) view.resumedBy = next.workflowId;
@@ -263,6 +286,7 @@ export interface RunSummary {
   model: string;
   agent?: string;
   modelSettings?: ModelSettings;
+  stalled?: RunStallView;
 }
 
 /** The agent and model settings a run was started with, from its memo (read back like any stored input). */
@@ -306,6 +330,8 @@ export function statusOf(description: WorkflowExecutionDescription): RunStatus {
 
 function describeWorkflowError(error: unknown): RunError {
   let cause: unknown = error instanceof WorkflowFailedError ? error.cause : error;
+  // A run failed from outside (its payload over the limit) carries its typed error in the termination reason.
+  if (cause instanceof TerminatedFailure) return errorOfTermination(cause.message) ?? { type: 'TerminatedFailure', message: cause.message, retryable: false };
   // The interesting part is the innermost failure (an ApplicationFailure from an activity).
   while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
   if (cause instanceof Error) {

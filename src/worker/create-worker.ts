@@ -3,6 +3,7 @@ import { createActivities } from '../../activities/index.js';
 import type { ActivityDependencies } from '../../activities/dependencies.js';
 import { activityMetricsInterceptor } from '../observability/activity-metrics.js';
 import { temporalMetricsBindAddress, temporalMetricsUnavailable } from '../observability/temporal-metrics.js';
+import { WorkflowTaskFailureLogger } from '../stalls/workflow-task-failures.js';
 import { workflowsPath, type TemporalSettings } from '../temporal.js';
 import { defaultWorkerTuning, type WorkerTuning } from './worker-tuning.js';
 
@@ -34,15 +35,21 @@ let runtimeInstalled = false;
 /**
  * The SDK's runtime, once per process: its logs kept to warnings so the CLI
  * stays readable, and its Prometheus exporter on a loopback port when asked.
+ * Core's warnings are forwarded to it so that workflow-task failures, logged
+ * by core once per attempt, reach the stall watch instead of flooding the log
+ * (stalls/workflow-task-failures.ts).
  */
 async function installRuntime(temporalMetrics: boolean): Promise<void> {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const metrics = temporalMetrics ? { metrics: { prometheus: { bindAddress: await temporalMetricsBindAddress() } } } : undefined;
   try {
+    const level = (process.env.RUNSTREAM_LOG_LEVEL as LogLevel | undefined) ?? 'WARN';
+    const core: LogLevel = level === 'TRACE' || level === 'DEBUG' || level === 'INFO' ? level : 'WARN';
+    const logging = { filter: { core, other: 'ERROR' as const }, forward: {} };
     Runtime.install({
-      logger: new DefaultLogger((process.env.RUNSTREAM_LOG_LEVEL as LogLevel | undefined) ?? 'WARN'),
-      ...(metrics ? { telemetryOptions: metrics } : {}),
+      logger: new WorkflowTaskFailureLogger(new DefaultLogger(level)),
+      telemetryOptions: { logging, ...metrics },
     });
   } catch {
     // Already installed by the embedding application: keep its logger, and its metrics (if any) are its own.

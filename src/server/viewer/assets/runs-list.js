@@ -43,7 +43,9 @@ async function load() {
       event.preventDefault();
       void openRun(run.id);
     });
-    const cells = [link, run.status, run.agent ? `${run.agent} · ${run.model}` : run.model, new Date(run.createdAt).toLocaleString()];
+    // A stalled run is still running; the list says why it makes no progress.
+    const status = run.stalled ? `${run.status} · stalled: ${run.stalled.reason}` : run.status;
+    const cells = [link, status, run.agent ? `${run.agent} · ${run.model}` : run.model, new Date(run.createdAt).toLocaleString()];
     for (const value of cells) {
       const cell = document.createElement('td');
       if (typeof value === 'string') cell.textContent = value;

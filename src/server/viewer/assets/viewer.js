@@ -6,7 +6,7 @@ const runId = decodeURIComponent(location.pathname.split('/').filter(Boolean).at
 let token = new URLSearchParams(location.search).get('token');
 const eventTypes = [
   'run.started', 'step.started', 'text.delta', 'reasoning.delta', 'tool_call.started', 'tool_call.delta', 'tool_call.ready',
-  'tool.started', 'tool.progress', 'tool.finished', 'step.resumed', 'step.finished', 'run.completed', 'run.failed',
+  'tool.started', 'tool.progress', 'tool.finished', 'step.resumed', 'step.finished', 'run.stalled', 'run.completed', 'run.failed',
   'run.cancelled', 'snapshot',
 ];
 const finalStatuses = ['completed', 'failed', 'cancelled'];
@@ -130,8 +130,23 @@ function applySnapshot(event) {
   if (finalStatuses.includes(event.status)) finish(event.status, `${event.status} (from the stored transcript)`);
 }
 
+/** A stalled run shows why until its next sign of progress. */
+function showStalled(event) {
+  const banner = $('stalled');
+  if (!event) {
+    banner.hidden = true;
+    return;
+  }
+  banner.textContent = `⚠ stalled: ${event.reason} (${event.attempts} attempts since ${new Date(event.since).toLocaleTimeString()}); it carries on once the cause is fixed`;
+  banner.hidden = false;
+}
+
 function apply(event) {
+  if (event.type !== 'run.stalled') showStalled(undefined);
   switch (event.type) {
+    case 'run.stalled':
+      showStalled(event);
+      break;
     case 'run.started':
       setStatus('running');
       $('meta').textContent = [
