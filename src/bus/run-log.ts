@@ -1,5 +1,5 @@
 import type { Redis, Result } from 'ioredis';
-import { parseRunEventJson, type LoggedEvent, type RunEvent } from '../protocol/index.js';
+import { MalformedEventError, parseRunEventJson, type LoggedEvent, type RunEvent } from '../protocol/index.js';
 import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import { LogGaps } from './log-gaps.js';
 import { compareStreamIds } from '../protocol/stream-id.js';
@@ -239,9 +239,22 @@ export interface LogEntry extends LoggedEvent {
   json: string;
 }
 
-/** An entry of a type this process does not know (a newer worker wrote it) is passed on as `unknown`, not refused. */
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * An entry of a type this process does not know (a newer worker wrote it) is
+ * passed on as `unknown`, not refused; so is a malformed one, with its JSON
+ * as written: one bad entry must not stop the stream of every viewer, and
+ * whoever reads it (the client) reports it.
+ */
 export function parseLogEntry(id: string, json: string): LogEntry {
-  return { id, event: parseRunEventJson(json), json };
+  try {
+    return { id, event: parseRunEventJson(json), json };
+  } catch (error) {
+    if (!(error instanceof MalformedEventError)) throw error;
+    const raw = isRecord(error.raw) ? error.raw : { type: 'malformed', text: json };
+    return { id, event: { type: 'unknown', raw }, json };
+  }
 }
 
 /** A pub/sub message is `<id>\n<json>` per entry, joined by newlines; JSON.stringify never emits a raw newline. */

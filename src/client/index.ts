@@ -1,10 +1,21 @@
 import * as z from 'zod';
-import { compareStreamIds } from '../protocol/stream-id.js';
-import { isFinalEvent, runEventSchema, type LoggedEvent, type RunEvent, type RunEventOf, type TerminalEvent } from '../protocol/index.js';
+import { compareStreamIds, isStreamId } from '../protocol/stream-id.js';
+import {
+  emptyRunView,
+  foldRun,
+  isFinalEvent,
+  MalformedEventError,
+  parseRunEventJson,
+  type LoggedEvent,
+  type RunEvent,
+  type RunEventOf,
+  type RunView,
+  type TerminalEvent,
+} from '../protocol/index.js';
 import type { RunResult } from '../protocol/messages.js';
 import { bodyBytes, parseSseStream } from '../protocol/sse.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
-import type { RunSummary, RunView } from '../runs/run-service.js';
+import type { RunSummary, RunView as RunDetails } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
 import { createRunStream, type RunStream } from './run-stream.js';
 import { hasZodOutput, parseTypedResult, toWireRequest, zodSchemaOf, type TypedRunRequest, type TypedRunResult } from './typed-output.js';
@@ -14,9 +25,13 @@ export type { RunStream } from './run-stream.js';
 export type { TypedOutput, TypedRunRequest, TypedRunResult } from './typed-output.js';
 export { parseTypedResult } from './typed-output.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
-export type { RunSummary, RunView } from '../runs/run-service.js';
+export type { RunSummary } from '../runs/run-service.js';
+/** A run as `GET /v1/runs/:id` answers it (`client.get`). */
+export type { RunView as RunDetails } from '../runs/run-service.js';
 export type { RunResult } from '../protocol/messages.js';
-export type { LoggedEvent, RunEvent } from '../protocol/index.js';
+/** `RunView` is the state `client.watch()` yields, folded from the events (`foldRun` of `runstream/events`). */
+export type { LoggedEvent, ParsedRunEvent, RunEvent, RunView, StepView, ToolCallView, UnknownRunEvent } from '../protocol/index.js';
+export { MalformedEventError } from '../protocol/index.js';
 
 export interface ClientOptions {
   url: string;
@@ -58,6 +73,12 @@ export interface SubscribeOptions {
    * renewed token; with one, an expired token is asked for again, not fatal.
    */
   token?: ViewerTokenSource | undefined;
+  /**
+   * Called once for each event that cannot be read (not JSON, or a known type
+   * whose fields are wrong). The event is skipped and the stream goes on: a bad
+   * frame is never a reason to reconnect, since the server would send it again.
+   */
+  onError?: (error: MalformedEventError, frame: { id: string; event: string; data: string }) => void;
 }
 
 export type ViewerTokenSource = string | (() => string | Promise<string>);
@@ -106,7 +127,10 @@ export function createClient(options: ClientOptions) {
 
   /**
    * Every event of a run exactly once, in order, from `after` on; reconnects
-   * with Last-Event-ID by itself and ends after the run's final event.
+   * with Last-Event-ID by itself and ends after the run's final event. An
+   * event of a type this client does not know (a newer server sent it) is
+   * yielded as `{ type: 'unknown', raw }`, `raw` being its JSON object, and
+   * the stream goes on; a malformed one goes to `onError` and is skipped.
    */
   async function* subscribe(runId: string, subscribeOptions: SubscribeOptions = {}): AsyncGenerator<LoggedEvent> {
     let lastId = subscribeOptions.after;
@@ -135,13 +159,27 @@ export function createClient(options: ClientOptions) {
         refusedTokens = 0;
         subscribeOptions.onOpen?.();
         for await (const message of parseSseStream(bodyBytes(response.body))) {
-          if (!message.id || !message.event) continue;
-          if (lastId !== undefined && compareStreamIds(message.id, lastId) <= 0) continue;
-          const event = runEventSchema.parse(JSON.parse(message.data));
-          lastId = message.id;
+          const { id, event: type, data } = message;
+          if (!id || !type) continue;
+          const frame = { id, event: type, data };
+          if (!isStreamId(id)) {
+            subscribeOptions.onError?.(new MalformedEventError(`an event id must be a log id, got ${JSON.stringify(id)}`, id), frame);
+            continue;
+          }
+          if (lastId !== undefined && compareStreamIds(id, lastId) <= 0) continue;
+          // Read or not, this id is behind us: a reconnect must not ask for the same frame again.
+          lastId = id;
+          let event;
+          try {
+            event = parseRunEventJson(data);
+          } catch (error) {
+            if (!(error instanceof MalformedEventError)) throw error;
+            subscribeOptions.onError?.(error, frame);
+            continue;
+          }
           attempt = 0;
           delayMs = options.reconnectDelayMs ?? 500;
-          yield { id: message.id, event };
+          yield { id, event };
           if (isFinalEvent(event)) return;
         }
         if (signal?.aborted) return;
@@ -161,7 +199,7 @@ export function createClient(options: ClientOptions) {
   async function outcome(runId: string, event: TerminalEvent | RunEventOf<'snapshot'>): Promise<RunResult> {
     if (event.type === 'run.completed') return event.result;
     if (event.type === 'run.failed' || event.type === 'run.cancelled') throw new RunFailedError(event);
-    const view = await call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
+    const view = await call<RunDetails>('GET', `/v1/runs/${encodeURIComponent(runId)}`);
     if (view.result && view.status === 'completed') return view.result;
     const at = new Date().toISOString();
     if (view.status === 'cancelled') {
@@ -169,6 +207,21 @@ export function createClient(options: ClientOptions) {
       throw new RunFailedError({ type: 'run.cancelled', runId, at, partial });
     }
     throw new RunFailedError({ type: 'run.failed', runId, at, error: view.error ?? { type: 'Error', message: `run ${view.status}`, retryable: false } });
+  }
+
+  /**
+   * The run as state rather than events: the `RunView` folded from every event
+   * so far (`foldRun`), yielded after each event, for UIs that render state.
+   * Text is applied at its offsets and rolled back on resume, so what it shows
+   * is the final transcript's text, with no duplicates after a crash-resume.
+   * Ends with the view after the run's final event.
+   */
+  async function* watch(runId: string, watchOptions: SubscribeOptions = {}): AsyncGenerator<RunView> {
+    let view = emptyRunView(runId);
+    for await (const { id, event } of subscribe(runId, watchOptions)) {
+      view = foldRun(view, event, id);
+      yield view;
+    }
   }
 
   async function waitForEnd(runId: string, signal?: AbortSignal): Promise<RunResult> {
@@ -205,10 +258,11 @@ export function createClient(options: ClientOptions) {
 
   return {
     enqueue,
-    get: (runId: string) => call<RunView>('GET', `/v1/runs/${encodeURIComponent(runId)}`),
+    get: (runId: string) => call<RunDetails>('GET', `/v1/runs/${encodeURIComponent(runId)}`),
     cancel: (runId: string) => call<unknown>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`),
     resume: (runId: string) => call<{ id: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`),
     subscribe,
+    watch,
     /** The run's result once it ends; throws RunFailedError when it failed or was cancelled. */
     result: waitForEnd,
     stream,

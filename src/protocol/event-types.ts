@@ -69,7 +69,8 @@ export function finalStatusOfEvent(event: ParsedRunEvent): FinalRunStatus | unde
 }
 
 /** The type an event was sent as: an unknown event keeps the type its writer gave it. */
-export const sentTypeOf = (event: ParsedRunEvent): string => (event.type === 'unknown' ? String(event.raw.type) : event.type);
+export const sentTypeOf = (event: ParsedRunEvent): string =>
+  event.type !== 'unknown' ? event.type : typeof event.raw.type === 'string' ? event.raw.type : 'unknown';
 
 /** The final status a terminal event stands for. */
 export function statusOfTerminalEvent(event: TerminalEvent): FinalRunStatus {
