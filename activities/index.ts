@@ -1,12 +1,14 @@
 import type { ActivityDependencies } from './dependencies.js';
 import { createModelStep } from './model-step.js';
 import { createPublishRunEvent } from './publish-run-event.js';
+import { createPublishThreadEvent } from './publish-thread-event.js';
 import { createRecoverStep } from './recover-step.js';
 import { createToolCall } from './tool-call.js';
 
 export type { ActivityDependencies } from './dependencies.js';
 export type { ModelStepInput } from './model-step.js';
 export type { PublishRunEventInput } from './publish-run-event.js';
+export type { PublishThreadEventInput } from './publish-thread-event.js';
 export type { RecoverStepInput } from './recover-step.js';
 export type { ToolCallInput } from './tool-call.js';
 
@@ -17,5 +19,6 @@ export function createActivities(deps: ActivityDependencies) {
     toolCall: createToolCall(deps),
     publishRunEvent: createPublishRunEvent(deps),
     recoverStep: createRecoverStep(deps),
+    publishThreadEvent: createPublishThreadEvent(deps),
   };
 }

@@ -71,6 +71,12 @@ const envSchema = z.object({
       message: 'RUNSTREAM_BLOB_URL must be a PostgreSQL URL, e.g. postgres://runstream@127.0.0.1:5432/runstream',
     })
     .optional(),
+  /** A thread with no new message for this many days closes itself (fractions allowed). */
+  RUNSTREAM_THREAD_IDLE_DAYS: z.coerce
+    .number({ message: 'RUNSTREAM_THREAD_IDLE_DAYS must be a number of days, e.g. 30' })
+    .positive('RUNSTREAM_THREAD_IDLE_DAYS must be a number of days above 0')
+    .max(3650, 'RUNSTREAM_THREAD_IDLE_DAYS must be at most 3650')
+    .default(30),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url('ANTHROPIC_BASE_URL').default('https://api.anthropic.com/v1'),
 });

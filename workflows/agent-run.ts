@@ -94,6 +94,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           maxSteps: input.maxSteps,
           ...(input.agent === undefined ? {} : { agent: input.agent }),
           ...(input.modelSettings === undefined ? {} : { modelSettings: input.modelSettings }),
+          ...(input.thread === undefined ? {} : { threadId: input.thread.threadId }),
         },
       });
     }
@@ -144,7 +145,9 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     }
 
     const lastAssistant = messages.findLast((message) => message.role === 'assistant');
-    const result: RunResult = { output: lastAssistant?.content ?? '', messages, usage, steps, finishReason };
+    // A thread's turn answers its own messages: the thread holds the transcript, so this stays the size of one turn.
+    const turnMessages = input.thread ? messages.slice(input.thread.priorMessages) : messages;
+    const result: RunResult = { output: lastAssistant?.content ?? '', messages: turnMessages, usage, steps, finishReason };
     // Only runs that asked for structured output take this path: recorded histories without `output` replay unchanged.
     if (input.output) result.structuredOutput = structuredOutputOf(lastOutput, input.maxSteps);
     await publishRunEvent(fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result } }));

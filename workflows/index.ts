@@ -1,1 +1,2 @@
 export { agentRun } from './agent-run.js';
+export { thread } from './thread.js';

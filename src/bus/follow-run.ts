@@ -14,6 +14,8 @@ export interface FollowOptions {
   onOverflow?: () => void;
   /** The run has ended: stop once the log is replayed instead of waiting for live entries. */
   untilCaughtUp?: boolean;
+  /** The entry after which the log is done (default: a run's terminal event; a thread's stream ends with `thread.closed`). */
+  isLast?: (event: LogEntry['event']) => boolean;
 }
 
 const liveBatches = new WeakSet<LogEntry[]>();
@@ -38,8 +40,8 @@ export async function* followRun(log: RunLog, live: LiveSubscriptions, runId: st
 }
 
 /** The entries before and including the first terminal one (all of them when there is none). */
-function upToTerminal(entries: LogEntry[]): { entries: LogEntry[]; ended: boolean } {
-  const index = entries.findIndex((entry) => isTerminalEvent(entry.event));
+function upToTerminal(entries: LogEntry[], isLast: (event: LogEntry['event']) => boolean = isTerminalEvent): { entries: LogEntry[]; ended: boolean } {
+  const index = entries.findIndex((entry) => isLast(entry.event));
   return index < 0 ? { entries, ended: false } : { entries: entries.slice(0, index + 1), ended: true };
 }
 
@@ -90,7 +92,7 @@ export async function* followRunBatches(
         needsReplay = false;
         for (;;) {
           const page = await log.read(runId, lastId, pageSize);
-          const { entries, ended } = upToTerminal(page);
+          const { entries, ended } = upToTerminal(page, options.isLast);
           if (entries.length > 0) {
             lastId = entries.at(-1)!.id;
             yield entries;
@@ -103,7 +105,7 @@ export async function* followRunBatches(
       }
       const pending = buffered;
       buffered = [];
-      const { entries, ended } = upToTerminal(pending.filter(isNew));
+      const { entries, ended } = upToTerminal(pending.filter(isNew), options.isLast);
       if (entries.length > 0) {
         lastId = entries.at(-1)!.id;
         liveBatches.add(entries);

@@ -3,6 +3,7 @@ import { MalformedEventError, parseRunEventJson, type LoggedEvent, type RunEvent
 import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import { LogGaps } from './log-gaps.js';
 import { compareStreamIds } from '../protocol/stream-id.js';
+import { threadOfRun } from '../../workflows/thread-ids.js';
 
 /**
  * The per-run ordered log: a Redis Stream, plus a pub/sub message carrying the
@@ -23,19 +24,23 @@ export interface RunLogOptions {
   ttlSeconds?: number;
 }
 
-// KEYS[1] log, KEYS[2] producer hash; ARGV: producer, maxlen, ttl (0: keep the expiry as it is), channel,
-// fence field ('' when unfenced), attempt, then seq and json of each entry, seqs increasing.
+// KEYS[1] log, KEYS[2] producer hash (KEYS[3] the thread's log, for a turn's run); ARGV: producer, maxlen,
+// ttl (0: keep the expiry as it is), channel, fence field ('' when unfenced), attempt, (the thread's channel,)
+// then seq and json of each entry, seqs increasing.
 // Answers { '' or 'FENCED <fence>', id of each entry appended or already in the log }. An entry
 // already appended answers an id even from a fenced attempt: it went in before the fence rose.
 // The pub/sub message is `<id>\n<json>` per new entry, joined by newlines (JSON has no raw newline).
-const appendScript = `
+// A turn's entries go to its thread's log in the same call (its keys share the thread's hash slot), so
+// the thread's log holds exactly its turns' entries, in order, with ids of its own.
+const appendScriptFor = (mirrored: boolean) => `
 local cursor = redis.call('HMGET', KEYS[2], ARGV[1], ARGV[1] .. ':id', ARGV[5] == '' and ARGV[1] or ARGV[5])
 local last = tonumber(cursor[1] or '-1')
 local lastId = cursor[2]
 local ids = { '' }
 local message = {}
+local mirror = {}
 local fenceChecked = ARGV[5] == ''
-for index = 7, #ARGV, 2 do
+for index = ${mirrored ? 8 : 7}, #ARGV, 2 do
   local seq = tonumber(ARGV[index])
   if seq <= last then
     ids[#ids + 1] = lastId
@@ -52,7 +57,13 @@ for index = 7, #ARGV, 2 do
     end
     local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[index + 1])
     ids[#ids + 1] = id
-    message[#message + 1] = id .. '\\n' .. ARGV[index + 1]
+    message[#message + 1] = id .. '\\n' .. ARGV[index + 1]${
+      mirrored
+        ? `
+    local threadId = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[index + 1])
+    mirror[#mirror + 1] = threadId .. '\\n' .. ARGV[index + 1]`
+        : ''
+    }
     last = seq
     lastId = id
   end
@@ -61,9 +72,11 @@ if #message > 0 then
   redis.call('HSET', KEYS[2], ARGV[1], last, ARGV[1] .. ':id', lastId)
   if ARGV[3] ~= '0' then
     redis.call('EXPIRE', KEYS[1], ARGV[3])
-    redis.call('EXPIRE', KEYS[2], ARGV[3])
+    redis.call('EXPIRE', KEYS[2], ARGV[3])${mirrored ? `
+    redis.call('EXPIRE', KEYS[3], ARGV[3])` : ''}
   end
-  redis.call('PUBLISH', ARGV[4], table.concat(message, '\\n'))
+  redis.call('PUBLISH', ARGV[4], table.concat(message, '\\n'))${mirrored ? `
+  redis.call('PUBLISH', ARGV[7], table.concat(mirror, '\\n'))` : ''}
 end
 return ids
 `;
@@ -80,9 +93,24 @@ type AppendCommand = (
   ...seqAndJson: (string | number)[]
 ) => Promise<string[]>;
 
+type MirroredAppendCommand = (
+  logKey: string,
+  cursorKey: string,
+  threadLogKey: string,
+  producer: string,
+  maxLength: number,
+  ttlSeconds: number,
+  channel: string,
+  fenceField: string,
+  attempt: number,
+  threadChannel: string,
+  ...seqAndJson: (string | number)[]
+) => Promise<string[]>;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     runstreamAppend(...args: Parameters<AppendCommand>): Result<string[], Context>;
+    runstreamAppendMirrored(...args: Parameters<MirroredAppendCommand>): Result<string[], Context>;
   }
 }
 
@@ -111,24 +139,29 @@ export class RunLog {
     this.maxLength = options.maxLength ?? 100_000;
     this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
     if (!scriptedConnections.has(redis)) {
-      redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScript });
+      redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScriptFor(false) });
+      redis.defineCommand('runstreamAppendMirrored', { numberOfKeys: 3, lua: appendScriptFor(true) });
       scriptedConnections.add(redis);
     }
     this.gaps = new LogGaps(redis, { logKey: (runId) => this.logKey(runId), gapKey: (runId) => this.gapKey(runId), ttlSeconds: this.ttlSeconds });
   }
 
-  // Hash tags keep a run's keys on one Redis Cluster slot.
+  // Hash tags keep a run's keys on one Redis Cluster slot; a thread's turns share the thread's slot.
+  private slotted(runId: string): string {
+    const thread = threadOfRun(runId)?.threadId;
+    return thread ? `{${thread}}:${runId}` : `{${runId}}`;
+  }
   logKey(runId: string): string {
-    return `${this.keyPrefix}{${runId}}:log`;
+    return `${this.keyPrefix}${this.slotted(runId)}:log`;
   }
   cursorKey(runId: string): string {
-    return `${this.keyPrefix}{${runId}}:producers`;
+    return `${this.keyPrefix}${this.slotted(runId)}:producers`;
   }
   gapKey(runId: string): string {
-    return `${this.keyPrefix}{${runId}}:gap`;
+    return `${this.keyPrefix}${this.slotted(runId)}:gap`;
   }
   channel(runId: string): string {
-    return `${this.keyPrefix}{${runId}}:live`;
+    return `${this.keyPrefix}${this.slotted(runId)}:live`;
   }
 
   /**
@@ -149,19 +182,37 @@ export class RunLog {
     }
     // Sent as plain commands, not a pipeline of their own: with auto-pipelining the appends of every
     // run that published in the same tick share one write to Redis.
+    const thread = threadOfRun(runId)?.threadId;
     const results = await Promise.allSettled(
       groups.map((group) => {
         const { producer, fence } = group[0]!;
+        const ttl = options.refreshTtl === false ? 0 : this.ttlSeconds;
+        const entries = group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]);
+        if (thread) {
+          return this.redis.runstreamAppendMirrored(
+            this.logKey(runId),
+            this.cursorKey(runId),
+            this.logKey(thread),
+            producer,
+            this.maxLength,
+            ttl,
+            this.channel(runId),
+            fence ? fenceField(fence.execution) : '',
+            fence?.attempt ?? 0,
+            this.channel(thread),
+            ...entries,
+          );
+        }
         return this.redis.runstreamAppend(
           this.logKey(runId),
           this.cursorKey(runId),
           producer,
           this.maxLength,
-          options.refreshTtl === false ? 0 : this.ttlSeconds,
+          ttl,
           this.channel(runId),
           fence ? fenceField(fence.execution) : '',
           fence?.attempt ?? 0,
-          ...group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]),
+          ...entries,
         );
       }),
     );

@@ -2,6 +2,7 @@ import type { RunEvent, RunEventInput } from '../protocol/index.js';
 import { StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import type { AppendRequest, RunLog } from './run-log.js';
 import { eventsPublished, observedGauge, publisherDropped } from '../observability/metrics.js';
+import { threadOfRun } from '../../workflows/thread-ids.js';
 
 export interface RunPublisherOptions {
   /** Identifies this writer in the log's dedupe cursor; unique per activity attempt. */
@@ -63,6 +64,8 @@ export class RunPublisher {
   /** When this publisher last renewed the log's expiry (0: never, so its first append does). */
   private ttlRefreshedAt = 0;
   private readonly supersede = new AbortController();
+  /** A turn's thread, whose log gets the same entries (and the same gap markers). */
+  private readonly threadId: string | undefined;
   /**
    * Aborted (with the `StaleAttemptError`) once the log refused this
    * publisher's events because a later attempt of its execution wrote: the
@@ -78,6 +81,7 @@ export class RunPublisher {
     this.maxBuffered = options.maxBuffered ?? 50_000;
     this.batchSize = options.batchSize ?? 256;
     openPublishers.add(this);
+    this.threadId = threadOfRun(runId)?.threadId;
   }
 
   /** Queues an event; returns its sequence number (compare with `appendedSeq`). */
@@ -118,6 +122,8 @@ export class RunPublisher {
     if (this.gapReported) return;
     this.gapReported = true;
     this.log.gaps.report(this.runId);
+    // A turn's events also went to its thread's log: that log has the same hole.
+    if (this.threadId) this.log.gaps.report(this.threadId);
   }
 
   /** Events this publisher will never append: shed during an outage, or still queued when closed. */
@@ -158,6 +164,7 @@ export class RunPublisher {
       try {
         // A gap this process left in the run's log earlier is marked before anything after it is appended.
         await this.log.gaps.flush(this.runId);
+        if (this.threadId) await this.log.gaps.flush(this.threadId);
         const refreshTtl = Date.now() - this.ttlRefreshedAt >= ttlRefreshMs;
         const ids = await this.log.append(this.runId, batch, { refreshTtl });
         if (refreshTtl) this.ttlRefreshedAt = Date.now();

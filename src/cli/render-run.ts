@@ -58,6 +58,7 @@ export class RunRenderer {
       case 'turn.queued':
       case 'turn.started':
       case 'turn.finished':
+      case 'thread.closed':
       case 'unknown':
         break;
       case 'tool_call.ready':

@@ -7,6 +7,7 @@ import {
   MalformedEventError,
   parseRunEventJson,
   type LoggedEvent,
+  type ParsedRunEvent,
   type RunEvent,
   type RunEventOf,
   type RunView,
@@ -18,10 +19,12 @@ import type { CreateRunRequest } from '../runs/run-request.js';
 import type { RunSummary, RunView as RunDetails } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
 import { createRunStream, type RunStream } from './run-stream.js';
+import { createThreads } from './threads.js';
 import { hasZodOutput, parseTypedResult, toWireRequest, zodSchemaOf, type TypedRunRequest, type TypedRunResult } from './typed-output.js';
 
 export { RunstreamApiError } from './api-client-error.js';
 export type { RunStream } from './run-stream.js';
+export type { CreateThreadOptions, SentMessage, Thread, ThreadView, TurnStream } from './threads.js';
 export type { TypedOutput, TypedRunRequest, TypedRunResult } from './typed-output.js';
 export { parseTypedResult } from './typed-output.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
@@ -132,7 +135,17 @@ export function createClient(options: ClientOptions) {
    * yielded as `{ type: 'unknown', raw }`, `raw` being its JSON object, and
    * the stream goes on; a malformed one goes to `onError` and is skipped.
    */
-  async function* subscribe(runId: string, subscribeOptions: SubscribeOptions = {}): AsyncGenerator<LoggedEvent> {
+  function subscribe(runId: string, subscribeOptions: SubscribeOptions = {}): AsyncGenerator<LoggedEvent> {
+    return follow(`/v1/runs/${encodeURIComponent(runId)}/events`, isFinalEvent, 'run', subscribeOptions);
+  }
+
+  /** An event stream of the API, resumed with Last-Event-ID, up to the event `isLast` accepts. */
+  async function* follow(
+    path: string,
+    isLast: (event: ParsedRunEvent) => boolean,
+    what: string,
+    subscribeOptions: SubscribeOptions = {},
+  ): AsyncGenerator<LoggedEvent> {
     let lastId = subscribeOptions.after;
     let attempt = 0;
     let delayMs = options.reconnectDelayMs ?? 500;
@@ -143,7 +156,7 @@ export function createClient(options: ClientOptions) {
       try {
         const viewerToken = typeof token === 'function' ? await token() : token;
         const query = viewerToken === undefined ? '' : `?token=${encodeURIComponent(viewerToken)}`;
-        const response = await doFetch(`${base}/v1/runs/${encodeURIComponent(runId)}/events${query}`, {
+        const response = await doFetch(`${base}${path}${query}`, {
           // With a viewer token no key is sent: the API reads the token only from a request without one.
           headers: { ...(viewerToken === undefined ? headers : {}), accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
           ...(signal ? { signal } : {}),
@@ -180,10 +193,10 @@ export function createClient(options: ClientOptions) {
           attempt = 0;
           delayMs = options.reconnectDelayMs ?? 500;
           yield { id, event };
-          if (isFinalEvent(event)) return;
+          if (isLast(event)) return;
         }
         if (signal?.aborted) return;
-        throw new Error('the event stream closed before the run ended');
+        throw new Error(`the event stream closed before the ${what} ended`);
       } catch (error) {
         if (signal?.aborted) return;
         if (error instanceof RunstreamApiError && !error.isRetryable && !('retryable' in error)) throw error;
@@ -257,6 +270,8 @@ export function createClient(options: ClientOptions) {
   }
 
   return {
+    /** Conversations: `threads.create()`, then `thread.send(input)` or `thread.stream(input)` per turn. */
+    threads: createThreads({ call, follow, subscribe, outcome }),
     enqueue,
     get: (runId: string) => call<RunDetails>('GET', `/v1/runs/${encodeURIComponent(runId)}`),
     cancel: (runId: string) => call<unknown>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`),

@@ -45,6 +45,7 @@ export function readChatConversation(request: ChatRequest): WireConversation {
     model: request.model,
     view: {
       lastUser: lastUserIndex >= 0 ? textOf(messages[lastUserIndex]?.content ?? '') : '',
+      earlier: messages.slice(0, Math.max(0, lastUserIndex)).map((message) => `${message.role}: ${textOf(message.content)}`),
       toolResults: after
         .filter((message) => message.role === 'tool')
         .map((message) => ({ name: toolNamesById.get(message.tool_call_id ?? '') ?? 'tool', content: textOf(message.content) })),

@@ -4,6 +4,8 @@ import type { ScriptedTurn } from './script.js';
 
 export interface ConversationView {
   lastUser: string;
+  /** Texts of the messages before the last user message, in order (Chat Completions), for tests of multi-turn threads. */
+  earlier?: string[];
   /** Tool results that came after the last user message, in order. */
   toolResults: { name: string; content: string }[];
   toolNames: string[];

@@ -47,6 +47,8 @@ export interface ServedRequest {
   timing?: { receivedAt: number; chunkAt: number[] };
   /** Sampling fields as received, under the protocol's own names (`temperature`, `max_tokens`, `stop_sequences`…). */
   sampling: Record<string, unknown>;
+  /** Chat Completions: the messages before the last user message, as `role: text`. */
+  earlier?: string[];
 }
 
 export interface LlmServerOptions {
@@ -77,7 +79,8 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     if (model === 'demo') return demoTurn(view);
     const script = scripts.get(model);
     if (!script) return undefined;
-    return script.turns[Math.min(turnIndex, script.turns.length - 1)];
+    const turns = script.replies?.[view.lastUser] ?? script.turns;
+    return turns[Math.min(turnIndex, turns.length - 1)];
   };
 
   const stream = async (
@@ -155,6 +158,7 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       prefill: conversation.prefill,
       completed: false,
       sampling: samplingOf(json),
+      ...(conversation.view.earlier ? { earlier: conversation.view.earlier } : {}),
       responseFormat: conversation.responseFormat,
       system: conversation.system,
       ...(options.recordTiming ? { timing: { receivedAt, chunkAt: [] } } : {}),
@@ -167,6 +171,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     }
     const turn = turnFor(model, conversation.view, conversation.turnIndex);
     if (!turn) return sendJson(response, 404, protocol.errorBody(404, `The model \`${model}\` does not exist.`, 'model_not_found'));
+    const missing = turn.expectEarlier?.find((text) => !(conversation.view.earlier ?? []).some((earlier) => earlier.includes(text)));
+    if (missing !== undefined) {
+      served.failure = 'expectation';
+      requests.push(served);
+      return sendJson(response, 400, protocol.errorBody(400, `the conversation before the last user message does not contain ${JSON.stringify(missing)}`));
+    }
     requests.push(served);
     const chunks = protocol.encodeTurn(turn, {
       model,

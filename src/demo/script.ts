@@ -16,6 +16,12 @@ export const scriptedTurnSchema = z.object({
   delayMs: z.number().int().nonnegative().optional(),
   /** Chat Completions names (stop, length, tool_calls, content_filter); each protocol sends its own equivalent. */
   finishReason: z.string().optional(),
+  /**
+   * Chat Completions: texts the messages before the last user message must
+   * contain (as `role: text`); otherwise the server answers 400 naming the
+   * missing one, so a test proves the model was sent the earlier turns.
+   */
+  expectEarlier: z.array(z.string()).optional(),
 });
 export type ScriptedTurn = z.infer<typeof scriptedTurnSchema>;
 
@@ -44,6 +50,8 @@ export type ScriptedFailure = z.infer<typeof scriptedFailureSchema>;
 export const scriptSchema = z.object({
   /** Turn n answers the n-th model call after the last user message; the last one repeats. */
   turns: z.array(scriptedTurnSchema).min(1),
+  /** Turns chosen by the last user message's exact text (threads: one script, a different answer per message). */
+  replies: z.record(z.string(), z.array(scriptedTurnSchema).min(1)).optional(),
   /** Consumed one per request, before any turn is served. */
   failures: z.array(scriptedFailureSchema).default([]),
 });

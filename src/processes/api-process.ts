@@ -9,6 +9,7 @@ import { ConfigError, parseApiKeys, type Env } from '../config.js';
 import { defaultModelName } from '../models.js';
 import { connectRedis } from '../redis.js';
 import { RunService } from '../runs/run-service.js';
+import { ThreadService } from '../threads/thread-service.js';
 import { createApiApp } from '../server/app.js';
 import { ApiKeys } from '../server/api-keys.js';
 import { defaultEnqueueLimits, EnqueueLimits, type EnqueueLimitSettings } from '../server/enqueue-limits.js';
@@ -120,8 +121,18 @@ export async function startApiProcess(
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
     ...(options.catalogueTtlMs === undefined ? {} : { ttlMs: options.catalogueTtlMs }),
   });
+  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue });
+  const threads = new ThreadService({
+    client,
+    taskQueue: env.RUNSTREAM_TASK_QUEUE,
+    defaultModel: defaultModelName(env),
+    catalogue,
+    runs,
+    idleDays: env.RUNSTREAM_THREAD_IDLE_DAYS,
+  });
   const app = createApiApp({
-    runs: new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue }),
+    runs,
+    threads,
     catalogue,
     log: new RunLog(commands, { keyPrefix: env.RUNSTREAM_KEY_PREFIX }),
     live,

@@ -26,6 +26,7 @@ export const runEventTypes = [
   'turn.queued',
   'turn.started',
   'turn.finished',
+  'thread.closed',
   'snapshot',
 ] as const satisfies readonly RunEventType[];
 

@@ -120,6 +120,8 @@ export const runEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('turn.queued'), ...turn }),
   z.object({ type: z.literal('turn.started'), ...turn }),
   z.object({ type: z.literal('turn.finished'), ...turn, status: z.string() }),
+  /** The thread's last event (`runId` is the thread's id): closed on request, or after RUNSTREAM_THREAD_IDLE_DAYS idle. */
+  z.object({ type: z.literal('thread.closed'), ...base, threadId: z.string(), turns: z.number().int().nonnegative(), closedBy: z.string() }),
   /**
    * Sent instead of a replay when the log no longer covers what a viewer asked
    * for: the transcript so far, built from the workflow (the truth).

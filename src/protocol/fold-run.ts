@@ -76,6 +76,8 @@ function apply(view: RunView, event: ParsedRunEvent): RunView {
     case 'turn.started':
     case 'turn.finished':
       return turn(view, event);
+    case 'thread.closed':
+      return view; // a thread's, not a run's
     case 'snapshot':
       return {
         ...view,

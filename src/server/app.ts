@@ -17,11 +17,15 @@ import type { EnqueueLimits } from './enqueue-limits.js';
 import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
 import { mountCatalogueRoutes } from './catalogue-routes.js';
 import { mountRunControlRoutes } from './run-control-routes.js';
+import { mountThreadRoutes } from './thread-routes.js';
+import type { ThreadService } from '../threads/thread-service.js';
 import { mountViewerPages } from './viewer/viewer-routes.js';
 import type { ViewerTokens } from './viewer-token.js';
 
 export interface ApiDependencies {
   runs: RunService;
+  /** Threads (`/v1/threads`); their routes are mounted when given. */
+  threads?: ThreadService;
   /** What the live workers serve (`GET /v1/tools`, `GET /v1/agents`). */
   catalogue: Pick<CatalogueReader, 'read'>;
   log: RunLog;
@@ -131,7 +135,14 @@ export function createApiApp(deps: ApiDependencies) {
 
   app.get('/v1/runs/:id', async (c) => {
     requireKey(c);
-    return c.json(await deps.runs.get(runIdParam(c)));
+    const runId = runIdParam(c);
+    try {
+      return c.json(await deps.runs.get(runId));
+    } catch (error) {
+      // A thread's turn waiting its turn has no workflow yet, but it is a run: queued.
+      if (error instanceof RunNotFoundError && (await deps.threads?.hasQueuedTurn(runId))) return c.json({ id: runId, status: 'queued' });
+      throw error;
+    }
   });
 
   // A fresh viewer token for a run (they expire, 15 minutes by default): key holders only.
@@ -153,6 +164,12 @@ export function createApiApp(deps: ApiDependencies) {
   });
 
   mountRunControlRoutes(app, deps, { requireKey, runId: runIdParam });
+  if (deps.threads) {
+    mountThreadRoutes(app, { ...deps, threads: deps.threads }, {
+      requireKey,
+      requireReader: (c, id) => auth.requireReader({ authorization: c.req.header('authorization'), token: c.req.query('token') }, id),
+    });
+  }
   mountCatalogueRoutes(app, deps, { requireKey });
   mountViewerPages(app);
   return app;

@@ -5,11 +5,11 @@ import { sseViewers, sseViewersCutOff } from '../observability/metrics.js';
 import { recordRelay } from '../observability/relay-metrics.js';
 import { isStreamId } from '../protocol/stream-id.js';
 import { isTerminalEvent } from '../protocol/index.js';
-import { statusOf } from '../runs/run-service.js';
+import { RunNotFoundError, statusOf } from '../runs/run-service.js';
 import { ApiError } from './api-error.js';
 import type { ApiDependencies } from './app.js';
 import { RunCloseWatch } from './run-close-watch.js';
-import { buildSnapshot, lastLogEntry, nextId, startingPoint } from './run-snapshot.js';
+import { buildSnapshot, lastLogEntry, nextId, startingPoint, type StartingPoint } from './run-snapshot.js';
 import { SseResponse } from './sse-response.js';
 
 export interface SseSettings {
@@ -51,7 +51,7 @@ const closeWatch = (deps: Pick<ApiDependencies, 'runs'>) => {
  * A snapshot from the workflow comes first when the log no longer covers the id.
  */
 export async function streamRunEvents(
-  deps: Pick<ApiDependencies, 'log' | 'live' | 'runs' | 'sse' | 'streamStats'>,
+  deps: Pick<ApiDependencies, 'log' | 'live' | 'runs' | 'threads' | 'sse' | 'streamStats'>,
   runId: string,
   request: { after: string | undefined; outgoing: ServerResponse },
 ): Promise<Response> {
@@ -61,7 +61,11 @@ export async function streamRunEvents(
       { path: 'after', message: 'not an event id' },
     ]);
   }
-  const start = await startingPoint(deps.log, deps.runs, runId, after);
+  const start: StartingPoint = await startingPoint(deps.log, deps.runs, runId, after).catch(async (error: unknown) => {
+    // A thread's queued turn has no workflow yet: its log starts when the thread starts it.
+    if (error instanceof RunNotFoundError && after === undefined && (await deps.threads?.hasQueuedTurn(runId))) return { after, ended: false, closed: false };
+    throw error;
+  });
 
   const settings = { ...defaultSseSettings, ...deps.sse };
   const sse = new SseResponse(request.outgoing, settings);

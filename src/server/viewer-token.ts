@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { threadOfRun } from '../../workflows/thread-ids.js';
 
 /**
  * Read-only viewer tokens: `v1.<runId>.<expiry>.<signature>`, an HMAC-SHA256
- * over run id and expiry. Scoped to one run, expiring, verifiable by any API
+ * over run id and expiry. Scoped to one run (or one thread and its turns), expiring, verifiable by any API
  * process that shares the secret; nothing is stored.
  */
 export type ViewerTokenCheck =
@@ -34,7 +35,8 @@ export class ViewerTokens {
     const presented = Buffer.from(signature);
     if (expected.length !== presented.length || !timingSafeEqual(expected, presented)) return { ok: false, reason: 'forged' };
     if (expiresAt * 1000 <= now) return { ok: false, reason: 'expired' };
-    if (tokenRunId !== runId) return { ok: false, reason: 'other_run' };
+    // A thread's token also reads its turns' runs, and nothing else.
+    if (tokenRunId !== runId && threadOfRun(runId)?.threadId !== tokenRunId) return { ok: false, reason: 'other_run' };
     return { ok: true, runId, expiresAt };
   }
 }
