@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { logger } from './observability/logger.js';
 import { redisReconnects } from './observability/metrics.js';
 
 /**
@@ -19,7 +20,7 @@ export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redi
   // Outages are expected and handled by callers (publish buffer, resubscribe); say so once per outage.
   let reported = false;
   redis.on('error', (error: Error) => {
-    if (!reported) console.warn(`runstream: Redis ${role} connection: ${error.message}; retrying`);
+    if (!reported) logger().warn({ role, error: error.message }, 'Redis connection lost; retrying');
     reported = true;
   });
   redis.on('reconnecting', () => redisReconnects.inc({ role }));

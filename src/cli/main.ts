@@ -14,6 +14,7 @@ import type { LoadedConfig } from '../worker/load-config.js';
 // The processes (Temporal worker, API server, MCP clients) load only for the
 // commands that start them, so `run`, `watch` and `--help` start in a blink.
 const processes = {
+  logging: () => import('../observability/logger.js'),
   api: () => import('../processes/api-process.js'),
   dev: () => import('../processes/dev.js'),
   worker: () => import('../processes/worker-process.js'),
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'dev': {
+      (await processes.logging()).configureLogging({ pretty: true });
       const { values } = parseArgs({
         args: rest,
         options: { 'no-demo': { type: 'boolean' }, port: { type: 'string' }, insecure: { type: 'boolean' }, config: { type: 'string' } },
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'worker': {
+      const log = (await processes.logging()).configureLogging({});
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'metrics-port': { type: 'string' } } });
       const env = requireServers(readEnv());
       const metricsPort = values['metrics-port'];
@@ -101,12 +104,15 @@ async function main(argv: string[]): Promise<number> {
         ...(config ? { config } : {}),
         ...(metricsPort === undefined ? {} : { metricsPort: Number(metricsPort) }),
       });
-      process.stderr.write(`worker polling task queue "${env.RUNSTREAM_TASK_QUEUE}" on ${env.TEMPORAL_ADDRESS}\n`);
-      if (worker.metricsUrl) process.stderr.write(`metrics        ${worker.metricsUrl}\n`);
+      log.info(
+        { taskQueue: env.RUNSTREAM_TASK_QUEUE, temporal: env.TEMPORAL_ADDRESS, ...(worker.metricsUrl ? { metricsUrl: worker.metricsUrl } : {}) },
+        `worker polling task queue ${env.RUNSTREAM_TASK_QUEUE}`,
+      );
       await worker.run();
       return 0;
     }
     case 'api': {
+      const log = (await processes.logging()).configureLogging({});
       const { values } = parseArgs({
         args: rest,
         options: { port: { type: 'string' }, host: { type: 'string' }, insecure: { type: 'boolean' } },
@@ -119,8 +125,7 @@ async function main(argv: string[]): Promise<number> {
         host: values.host,
         insecure: values.insecure,
       });
-      process.stderr.write(`runstream API on ${api.url}${values.insecure ? ' (insecure: no API key, this machine only)' : ''}\n`);
-      process.stderr.write(`viewer page    ${api.url}/\n`);
+      log.info({ url: api.url, viewerPage: `${api.url}/`, metricsUrl: `${api.url}/metrics`, insecure: values.insecure === true }, `runstream API on ${api.url}`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -205,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const serverCommands = new Set(['api', 'worker', 'dev']);
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -224,6 +231,14 @@ main(process.argv.slice(2)).then(
     if (error instanceof Error && String((error as Error & { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`runstream: ${error.message}\n`);
       process.exit(2);
+    }
+    // A server process that dies says so in its log format; a client command in one plain line.
+    if (serverCommands.has(process.argv[2] ?? '')) {
+      void processes.logging().then(({ logger }) => {
+        logger().fatal({ err: error }, 'runstream stopped on an unexpected error');
+        process.exit(1);
+      });
+      return;
     }
     process.stderr.write(`runstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);

@@ -15,6 +15,7 @@ import { createRunstreamWorker, type RunstreamWorkerOptions } from '../worker/cr
 import { workerTuningFromEnv } from '../worker/worker-tuning.js';
 import { lazyDemoServer } from './demo-model.js';
 import { serveMetrics, type MetricsServer } from '../observability/metrics-endpoint.js';
+import { logger } from '../observability/logger.js';
 
 export interface WorkerProcess {
   worker: Worker;
@@ -75,7 +76,8 @@ export async function startWorkerProcess(
   const tuning = workerTuningFromEnv(process.env);
   const redis = connectRedis(env.REDIS_URL, 'commands');
   const demo = lazyDemoServer(env.RUNSTREAM_DEMO_URL);
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const mcpLogger = logger().child({ component: 'mcp' });
+  const log = options.log ?? ((line: string) => mcpLogger.info(line));
   const runLog = new RunLog(redis, { keyPrefix: env.RUNSTREAM_KEY_PREFIX });
   const tools = ToolRegistry.withBuiltins([...(options.config?.tools ?? []), ...(options.tools ?? [])]);
   const agents = options.config?.agents ?? [];

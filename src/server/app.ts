@@ -7,7 +7,7 @@ import type { RunLog } from '../bus/run-log.js';
 import type { CatalogueReader } from '../catalogue/catalogue-reader.js';
 import { CatalogueRefusalError, InvalidRunRequestError, isRunId, RunNotFoundError, type RunService } from '../runs/run-service.js';
 import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
-import { httpRequests } from '../observability/metrics.js';
+import { observeRequests, requestLogger } from '../observability/request-observer.js';
 import { metricsContentType, metricsText } from '../observability/metrics-endpoint.js';
 import { ApiError } from './api-error.js';
 import type { ApiKeys } from './api-keys.js';
@@ -62,7 +62,7 @@ export function createApiApp(deps: ApiDependencies) {
       const apiError = error.kind === 'conflict' ? new ApiError('conflict', error.message, error.issues) : new ApiError('unavailable', error.message, error.issues, { 'retry-after': '5' });
       return c.json(apiError.toJSON(), apiError.status, apiError.headers);
     }
-    console.error('runstream api: unexpected error', error);
+    requestLogger(c).error({ err: error }, 'unexpected error');
     return c.json(new ApiError('internal', 'internal error').toJSON(), 500);
   });
   app.notFound((c) => c.json(new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
@@ -76,11 +76,7 @@ export function createApiApp(deps: ApiDependencies) {
     return id;
   };
 
-  // Route patterns, not paths, as labels: a run id never becomes a series.
-  app.use('*', async (c, next) => {
-    await next();
-    httpRequests.inc({ route: c.req.routePath, status: `${Math.floor(c.res.status / 100)}xx` });
-  });
+  app.use('*', observeRequests());
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   // Prometheus text, unauthenticated like /healthz (aggregates only, no run ids); keep it off the public internet.

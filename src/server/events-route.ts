@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { followRunBatches, isLiveBatch, SlowConsumerError } from '../bus/follow-run.js';
 import { sseViewers, sseViewersCutOff } from '../observability/metrics.js';
 import { recordRelay } from '../observability/relay-metrics.js';
+import { logger } from '../observability/logger.js';
 import { isStreamId } from '../protocol/stream-id.js';
 import { isTerminalEvent } from '../protocol/index.js';
 import { RunNotFoundError, statusOf } from '../runs/run-service.js';
@@ -133,7 +134,7 @@ export async function streamRunEvents(
       }
     }
   } catch (error) {
-    if (!(error instanceof SlowConsumerError)) console.error('runstream api: event stream failed', error);
+    if (!(error instanceof SlowConsumerError)) logger().error({ err: error, runId }, 'event stream failed');
     else sse.cutOff();
   } finally {
     sse.end();

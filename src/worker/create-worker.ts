@@ -1,7 +1,9 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { ActivityDependencies } from '../../activities/dependencies.js';
 import { activityMetricsInterceptor } from '../observability/activity-metrics.js';
+import { logger } from '../observability/logger.js';
+import { activityLogContext, PinoTemporalLogger } from '../observability/temporal-logging.js';
 import { temporalMetricsBindAddress, temporalMetricsUnavailable } from '../observability/temporal-metrics.js';
 import { WorkflowTaskFailureLogger } from '../stalls/workflow-task-failures.js';
 import { workflowsPath, type TemporalSettings } from '../temporal.js';
@@ -33,9 +35,10 @@ export interface RunstreamWorkerOptions extends ActivityDependencies {
 
 let runtimeInstalled = false;
 /**
- * The SDK's runtime, once per process: its logs kept to warnings so the CLI
- * stays readable, and its Prometheus exporter on a loopback port when asked.
- * Core's warnings are forwarded to it so that workflow-task failures, logged
+ * The SDK's runtime, once per process: its logs (SDK core, workflow and
+ * activity loggers) into this process's pino logger, kept to warnings unless
+ * RUNSTREAM_LOG_LEVEL says otherwise, and its Prometheus exporter on a
+ * loopback port when asked. Core's warnings are forwarded to it so that workflow-task failures, logged
  * by core once per attempt, reach the stall watch instead of flooding the log
  * (stalls/workflow-task-failures.ts).
  */
@@ -44,11 +47,11 @@ async function installRuntime(temporalMetrics: boolean): Promise<void> {
   runtimeInstalled = true;
   const metrics = temporalMetrics ? { metrics: { prometheus: { bindAddress: await temporalMetricsBindAddress() } } } : undefined;
   try {
-    const level = (process.env.RUNSTREAM_LOG_LEVEL as LogLevel | undefined) ?? 'WARN';
+    const level = (process.env.RUNSTREAM_LOG_LEVEL?.toUpperCase() as LogLevel | undefined) ?? 'WARN';
     const core: LogLevel = level === 'TRACE' || level === 'DEBUG' || level === 'INFO' ? level : 'WARN';
     const logging = { filter: { core, other: 'ERROR' as const }, forward: {} };
     Runtime.install({
-      logger: new WorkflowTaskFailureLogger(new DefaultLogger(level)),
+      logger: new WorkflowTaskFailureLogger(new PinoTemporalLogger(process.env.RUNSTREAM_LOG_LEVEL ? logger() : logger().child({}, { level: 'warn' }))),
       telemetryOptions: { logging, ...metrics },
     });
   } catch {
@@ -68,7 +71,7 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
     taskQueue: temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
-    interceptors: { activity: [activityMetricsInterceptor] },
+    interceptors: { activity: [activityMetricsInterceptor, activityLogContext] },
     ...(stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout }),
     shutdownGraceTime: shutdownGraceTime ?? '5 seconds',
     maxHeartbeatThrottleInterval: maxHeartbeatThrottleInterval ?? '500 milliseconds',

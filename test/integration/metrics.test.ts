@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
-import { CliProcess, sampleValue } from '../support/cli-process.js';
+import { childEnv, CliProcess, sampleValue } from '../support/cli-process.js';
 import { registerScript, testApiKey, testEnv } from '../support/test-stack.js';
-
-/** The environment of a child process: the test env's values as strings. */
-const childEnv = (env: object, extra: Record<string, string> = {}): Record<string, string> => ({
-  ...Object.fromEntries(Object.entries(env).map(([name, value]) => [name, String(value)])),
-  ...extra,
-});
 
 const scrape = async (url: string) => {
   const response = await fetch(url);
@@ -27,8 +21,8 @@ describe('GET /metrics on the API and on the worker (real processes)', () => {
     worker = new CliProcess(['worker', '--metrics-port', '0'], childEnv(env));
     api = new CliProcess(['api', '--port', '0'], childEnv(env, { RUNSTREAM_RATE_LIMIT: '4' }));
     [apiUrl, workerMetricsUrl] = await Promise.all([
-      api.waitFor(/runstream API on (http:\S+)/).then((match) => match[1]!),
-      worker.waitFor(/metrics\s+(http:\S+)/).then((match) => match[1]!),
+      api.waitFor(/runstream API on (http:[^"\s]+)/).then((match) => match[1]!),
+      worker.waitFor(/"metricsUrl":"(http:[^"]+)"/).then((match) => match[1]!),
     ]);
     await worker.waitFor(/worker polling/);
   });

@@ -164,7 +164,7 @@ export const worker: Promise<WorkerProcess> = startWorker({ env: {} });
       const result = await Promise.race([stack.client.result(run.id), exited]);
       expect(result.output, workerOutput).toBe('It is 42.');
       expect(result.messages.find((message) => message.role === 'tool')).toMatchObject({ name: 'calculator' });
-      expect(workerOutput).toContain(`worker polling task queue "${env.RUNSTREAM_TASK_QUEUE}"`);
+      expect(workerOutput).toContain(`worker polling task queue ${env.RUNSTREAM_TASK_QUEUE}`);
       expect(workerOutput).not.toContain('tsx');
     }, 180_000);
   });

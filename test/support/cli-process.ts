@@ -66,6 +66,15 @@ export class CliProcess {
   }
 }
 
+/** The environment of a child process: a test env's values as strings, plus `extra`. */
+export const childEnv = (env: object, extra: Record<string, string> = {}): Record<string, string> => ({
+  ...Object.fromEntries(Object.entries(env).map(([name, value]) => [name, String(value)])),
+  ...extra,
+});
+
+/** The API's and the worker's start-up log lines name where they listen. */
+export const apiUrlPattern = /runstream API on (http:[^"\s]+)/;
+
 /** Prometheus text → the value of one sample (undefined when absent); `labels` must all match. */
 export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   let total: number | undefined;
