@@ -1,5 +1,6 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// The proto package is CommonJS whose exports Node cannot list: its namespace comes through the default export.
+import proto, { type temporal } from '@temporalio/proto';
 
 /**
  * Why a run cannot make progress: its workflow tasks keep failing (a payload
@@ -21,8 +22,8 @@ export interface RunStall {
 /** A task that failed this many times in a row is a stall, not a blip (a worker restart fails one attempt). */
 export const stallAttempts = 3;
 
-const EventType = temporal.api.enums.v1.EventType;
-const FailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+const EventType = proto.temporal.api.enums.v1.EventType;
+const FailedCause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
 
 /** The pending workflow task's attempt count, from a describe answer. */
 export function workflowTaskAttempts(description: WorkflowExecutionDescription): number {
