@@ -13,6 +13,7 @@ import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, 
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 import { FirstTokenTimer } from '../src/observability/first-token.js';
+import { retryNotice } from './retry-notice.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
 import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
@@ -45,7 +46,9 @@ function toRunEvent(event: ModelEvent, step: number, textOffset: number): RunEve
     case 'tool-call-delta':
       return { type: 'tool_call.delta', step, callId: event.callId, argumentsDelta: event.argumentsDelta };
     case 'reasoning-start':
+      return { type: 'reasoning.started', step, blockId: event.blockId };
     case 'reasoning-end':
+      return { type: 'reasoning.finished', step, blockId: event.blockId, redacted: event.redactedData !== undefined };
     case 'tool-call-ready': // published after parsing, with the parsed arguments
     case 'usage':
     case 'finish':
@@ -107,7 +110,7 @@ export function createModelStep(deps: ActivityDependencies) {
       // Viewers roll reasoning back as exactly as text: to what the log is known to hold, nothing on regeneration.
       const keepReasoning = attempt > 1 && plan ? plan.keepReasoning : [];
       if (attempt > 1) publisher.publish({ type: 'step.resumed', step, offset: plan?.rollbackTo ?? 0, attempt, reasoning: keepReasoning });
-      else publisher.publish({ type: 'step.started', step });
+      else publisher.publish({ type: 'step.started', step, attempt });
       const continuing = plan?.kind === 'continue';
       if (plan?.kind === 'continue') {
         accumulated = new StepAccumulator({ text: plan.text, reasoning: plan.reasoning });
@@ -115,9 +118,12 @@ export function createModelStep(deps: ActivityDependencies) {
         const from = attempt > 1 ? plan.rollbackTo : 0;
         logged = new LoggedText(from, keepReasoning);
         // The continuation does not stream reasoning again: say the checkpointed rest of it, as for the text.
+        // A continued message's reasoning is complete (see planResume): each block ends here.
         for (const block of plan.reasoning) {
-          const kept = keepReasoning.find((candidate) => candidate.blockId === block.blockId)?.length ?? 0;
-          if (block.text.length > kept) publishReasoning(block.blockId, block.text.length, block.text.slice(kept));
+          const kept = keepReasoning.find((candidate) => candidate.blockId === block.blockId)?.length;
+          if (kept === undefined) publisher.publish({ type: 'reasoning.started', step, blockId: block.blockId });
+          if (block.text.length > (kept ?? 0)) publishReasoning(block.blockId, block.text.length, block.text.slice(kept ?? 0));
+          publisher.publish({ type: 'reasoning.finished', step, blockId: block.blockId, redacted: block.redactedData !== undefined });
         }
         if (plan.text.length > from) publishText(from, plan.text.slice(from));
       }
@@ -188,10 +194,14 @@ export function createModelStep(deps: ActivityDependencies) {
       return output;
     } catch (error) {
       heartbeat?.stop();
+      const cancelled = context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested;
+      // Temporal will run the step again: tell viewers why and when, before this attempt ends.
+      const retry = cancelled || publisher.superseded.aborted ? undefined : retryNotice(toActivityFailure(error), context.info);
+      if (retry) publisher.publish({ type: 'step.retrying', step, ...retry });
       await settlePublisher(deps, publisher);
       // Whatever ends the step, its partial message goes into history with the failure (invariant 3).
       const partial = snapshot();
-      if (context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested) {
+      if (cancelled) {
         throw new CancelledFailure('the model step was cancelled', [partial]);
       }
       // Temporal already moved on to a later attempt: this failure is only reported, if it ever reaches the server.

@@ -3,6 +3,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ToolCall, ToolMessage } from '../src/protocol/messages.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
+import { retryNotice } from './retry-notice.js';
 
 export interface ToolCallInput {
   runId: string;
@@ -60,8 +61,12 @@ export function createToolCall(deps: ActivityDependencies) {
       return await finish(result ?? null, false);
     } catch (error) {
       if (context.cancellationSignal.aborted) {
+        const failure = error instanceof CancelledFailure ? error : new CancelledFailure('tool call cancelled');
+        // Stopped by its worker (shut down) or timed out, not by the run: Temporal runs the call again.
+        const retry = context.cancellationDetails?.cancelRequested || publisher.superseded.aborted ? undefined : retryNotice(failure, context.info);
+        if (retry) publisher.publish({ type: 'step.retrying', step, callId: call.callId, name: call.name, ...retry });
         await settlePublisher(deps, publisher);
-        throw error instanceof CancelledFailure ? error : new CancelledFailure('tool call cancelled');
+        throw failure;
       }
       // A later attempt of this call took over (see publishing.ts): this one's result is void.
       if (publisher.superseded.aborted) {

@@ -54,6 +54,9 @@ function activitiesFor(durability: DurabilitySettings = {}) {
   return { modelStep, toolCallWithin, publishRunEvent, recoverStep };
 }
 
+/** From the run's start (before any continue-as-new) to now, in workflow time: the same on every replay. */
+const runDurationMs = () => Math.max(0, Date.now() - workflowInfo().startTime.getTime());
+
 /** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
 const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
   role: 'tool',
@@ -95,6 +98,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           ...(input.agent === undefined ? {} : { agent: input.agent }),
           ...(input.modelSettings === undefined ? {} : { modelSettings: input.modelSettings }),
           ...(input.thread === undefined ? {} : { threadId: input.thread.threadId }),
+          ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
         },
       });
     }
@@ -150,7 +154,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     const result: RunResult = { output: lastAssistant?.content ?? '', messages: turnMessages, usage, steps, finishReason };
     // Only runs that asked for structured output take this path: recorded histories without `output` replay unchanged.
     if (input.output) result.structuredOutput = structuredOutputOf(lastOutput, input.maxSteps);
-    await publishRunEvent(fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result } }));
+    await publishRunEvent(fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result, durationMs: runDurationMs() } }));
     phase = 'completed';
     return result;
   } catch (error) {
@@ -159,12 +163,12 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
       phase = 'cancelled';
       const last = messages.at(-1);
       const partial = last?.role === 'assistant' && last.interrupted ? last.content : '';
-      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial } }));
+      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial, durationMs: runDurationMs() } }));
       // Rethrown so Temporal records the run as CANCELLED; the transcript stays readable through `progress`.
       throw error;
     }
     phase = 'failed';
-    await publishRunEvent({ runId, model: input.model, event: { type: 'run.failed', error: describeFailure(error) } });
+    await publishRunEvent({ runId, model: input.model, event: { type: 'run.failed', error: describeFailure(error), durationMs: runDurationMs() } });
     throw error;
   }
 }

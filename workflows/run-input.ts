@@ -36,6 +36,8 @@ export interface AgentRunInput {
   /** Only tools with settings of their own are listed. */
   toolSettings?: Record<string, ToolSettings>;
   maxSteps: number;
+  /** The caller's `metadata`, passed on to `run.started` as given. */
+  metadata?: Record<string, unknown> | undefined;
   /** Sampling settings sent with every model step. */
   modelSettings?: ModelSettings | undefined;
   timeouts?: Partial<StreamTimeouts> | undefined;

@@ -54,12 +54,19 @@ export class RunRenderer {
       case 'reasoning.finished':
       case 'tool.approval_requested':
       case 'tool.approval_resolved':
-      case 'step.retrying':
       case 'turn.queued':
       case 'turn.started':
       case 'turn.finished':
       case 'thread.closed':
       case 'unknown':
+        break;
+      case 'step.retrying':
+        this.stopSpinner();
+        this.closeReasoning();
+        this.endLine();
+        this.out.stderr(
+          `↻ ${event.name === undefined ? `step ${event.step}` : event.name} failed (${event.error.type}: ${event.error.message}); attempt ${event.attempt} in ${seconds(event.delayMs)}\n`,
+        );
         break;
       case 'tool_call.ready':
         this.endLine();
@@ -93,7 +100,7 @@ export class RunRenderer {
         this.endLine();
         const { usage, steps, finishReason } = event.result;
         this.out.stderr(
-          `✔ completed · ${steps} step${steps === 1 ? '' : 's'} · ${finishReason} · tokens in ${usage.inputTokens} out ${usage.outputTokens} total ${usage.totalTokens}\n`,
+          `✔ completed · ${steps} step${steps === 1 ? '' : 's'} · ${finishReason} · tokens in ${usage.inputTokens} out ${usage.outputTokens} total ${usage.totalTokens}${took(event.durationMs)}\n`,
         );
         break;
       }
@@ -104,12 +111,12 @@ export class RunRenderer {
       case 'run.failed':
         this.stopSpinner();
         this.endLine();
-        this.out.stderr(`✗ failed · ${event.error.type}: ${event.error.message}\n`);
+        this.out.stderr(`✗ failed · ${event.error.type}: ${event.error.message}${took(event.durationMs)}\n`);
         break;
       case 'run.cancelled':
         this.stopSpinner();
         this.endLine();
-        this.out.stderr(`■ cancelled · kept ${event.partial.length} characters of partial text\n`);
+        this.out.stderr(`■ cancelled · kept ${event.partial.length} characters of partial text${took(event.durationMs)}\n`);
         break;
       case 'snapshot': {
         const last = event.messages.findLast((message) => message.role === 'assistant');
@@ -175,3 +182,7 @@ export class RunRenderer {
 const stepIn = (view: RunView, step: number): StepView | undefined => view.steps.find((candidate) => candidate.step === step);
 
 const reasoningLength = (step: StepView | undefined): number => (step?.reasoning ?? []).reduce((sum, block) => sum + block.text.length, 0);
+
+const seconds = (ms: number): string => (ms < 1_000 ? `${ms} ms` : `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)} s`);
+
+const took = (durationMs: number | undefined): string => (durationMs === undefined ? '' : ` · ${seconds(durationMs)}`);

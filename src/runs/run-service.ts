@@ -6,6 +6,7 @@ import {
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
 import { TerminatedFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { z } from 'zod';
 import { modelSettingsSchema, type ModelSettings, type RunError } from '../protocol/index.js';
 import type { Message, RunResult } from '../protocol/messages.js';
 import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
@@ -28,6 +29,8 @@ export interface RunView {
   agent?: string;
   /** The sampling settings every model step is sent with (the agent's, overridden by the request's). */
   modelSettings?: ModelSettings;
+  /** The `metadata` object the run was enqueued with, as given. */
+  metadata?: Record<string, unknown>;
   result?: RunResult;
   error?: RunError;
   /** The run that carries this one on, after `POST /v1/runs/:id/resume`. */
@@ -110,6 +113,7 @@ export class RunService {
       messages,
       timeouts: request.timeouts,
       durability: request.durability,
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
     };
     const id = caller.runId ?? this.runIdFor(request, caller);
     const memo = {
@@ -287,14 +291,19 @@ export interface RunSummary {
   agent?: string;
   modelSettings?: ModelSettings;
   stalled?: RunStallView;
+  metadata?: Record<string, unknown>;
 }
 
-/** The agent and model settings a run was started with, from its memo (read back like any stored input). */
-function startedWith(memo: Record<string, unknown> | undefined): { agent?: string; modelSettings?: ModelSettings } {
+const metadataSchema = z.record(z.string(), z.unknown());
+
+/** The agent, model settings and metadata a run was started with, from its memo (read back like any stored input). */
+function startedWith(memo: Record<string, unknown> | undefined): Pick<RunView, 'agent' | 'modelSettings' | 'metadata'> {
   const settings = modelSettingsSchema.safeParse(memo?.modelSettings);
+  const metadata = metadataSchema.safeParse(memo?.metadata);
   return {
     ...(typeof memo?.agent === 'string' ? { agent: memo.agent } : {}),
     ...(memo?.modelSettings !== undefined && settings.success ? { modelSettings: settings.data } : {}),
+    ...(memo?.metadata !== undefined && metadata.success ? { metadata: metadata.data } : {}),
   };
 }
 

@@ -16,11 +16,12 @@ describe('one agent run, end to end (real Temporal, real Redis, local LLM server
     const answer = Array.from({ length: 120 }, (_, index) => `word${index}`).join(' ') + ' — done: 126.';
     const model = await registerScript({
       turns: [
-        { text: 'Checking with the calculator.', toolCalls: [{ name: 'calculator', arguments: { expression: '(17+25)*3' } }] },
+        { reasoning: 'The calculator is exact.', text: 'Checking with the calculator.', toolCalls: [{ name: 'calculator', arguments: { expression: '(17+25)*3' } }] },
         { text: answer, delayMs: 8 },
       ],
     });
-    const run = await stack.client.enqueue({ input: 'What is (17+25)*3?', model: `openai:${model}` });
+    const metadata = { ticket: 'T-42', tags: ['math'] };
+    const run = await stack.client.enqueue({ input: 'What is (17+25)*3?', model: `openai:${model}`, metadata });
     expect(run.status).toBe('queued');
 
     // The first viewer subscribes before any worker exists, so before the run starts.
@@ -54,13 +55,26 @@ describe('one agent run, end to end (real Temporal, real Redis, local LLM server
     }
     const types = early.map((entry) => entry.event.type);
     expect(types[0]).toBe('run.started');
-    for (const type of ['step.started', 'tool_call.started', 'tool_call.delta', 'tool_call.ready', 'tool.started', 'tool.finished', 'step.finished', 'text.delta']) {
+    for (const type of ['step.started', 'reasoning.started', 'reasoning.delta', 'reasoning.finished', 'tool_call.started', 'tool_call.delta', 'tool_call.ready', 'tool.started', 'tool.finished', 'step.finished', 'text.delta']) {
       expect(types).toContain(type);
     }
+    const events = early.map((entry) => entry.event);
+    // Reasoning blocks open before their text and close before the step's answer.
+    expect(types.indexOf('reasoning.started')).toBeLessThan(types.indexOf('reasoning.delta'));
+    expect(types.indexOf('reasoning.finished')).toBeLessThan(types.indexOf('text.delta'));
+    expect(events.find((event) => event.type === 'reasoning.finished')).toMatchObject({ step: 1, redacted: false });
+    expect(events.filter((event) => event.type === 'step.started')).toEqual([
+      expect.objectContaining({ step: 1, attempt: 1 }),
+      expect.objectContaining({ step: 2, attempt: 1 }),
+    ]);
+    expect(events[0]).toMatchObject({ type: 'run.started', metadata });
+    const completed = events.at(-1);
+    expect(completed?.type === 'run.completed' && completed.durationMs).toBeGreaterThan(0);
     // run.completed is published just before the workflow closes: wait for the close before reading the status.
     await stack.temporal.workflow.getHandle(run.id).result();
     const view = await stack.client.get(run.id);
-    expect(view).toMatchObject({ id: run.id, status: 'completed', model: `openai:${model}` });
+    expect(view).toMatchObject({ id: run.id, status: 'completed', model: `openai:${model}`, metadata });
+    expect((await stack.client.list()).find((summary) => summary.id === run.id)).toMatchObject({ metadata });
     expect(view.result?.output).toBe(answer);
   });
 

@@ -54,6 +54,15 @@ describe('provider errors through Temporal', () => {
       expect(events.at(-1), JSON.stringify(events.at(-1))).toMatchObject({ type: "run.completed", result: { output: answer } });
       // The second attempt of the step announced itself, and the server saw the failure, then a full answer.
       expect(events.filter((event) => event.type === 'step.resumed')).toEqual([expect.objectContaining({ step: 1, attempt: 2 })]);
+      // Before it, the failed attempt said why and when Temporal retries: the provider's retry-after, else the policy's first interval.
+      const retrying = events.filter((event) => event.type === 'step.retrying');
+      expect(retrying).toEqual([
+        expect.objectContaining({ step: 1, attempt: 2, error: expect.objectContaining({ type: expect.stringMatching(/^ProviderError\./), retryable: true }) }),
+      ]);
+      expect(events.indexOf(retrying[0]!)).toBeLessThan(events.findIndex((event) => event.type === 'step.resumed'));
+      const delayMs = retrying[0]?.type === 'step.retrying' ? retrying[0].delayMs : undefined;
+      if (failure.retryAfterMs !== undefined) expect(delayMs).toBe(failure.retryAfterMs);
+      else expect(delayMs).toBeGreaterThan(0);
       expect(served.map((request) => [Boolean(request.failure), request.completed])).toEqual([
         [true, false],
         [false, true],
@@ -78,7 +87,7 @@ describe('provider errors through Temporal', () => {
       if (last?.type !== 'run.failed') return;
       expect(last.error).toMatchObject({ type, retryable: false });
       expect(last.error.message).toMatch(message);
-      expect(events.some((event) => event.type === 'step.resumed')).toBe(false);
+      expect(events.some((event) => event.type === 'step.resumed' || event.type === 'step.retrying')).toBe(false);
       expect(served).toHaveLength(1);
     });
   });

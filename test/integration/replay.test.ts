@@ -14,7 +14,8 @@ const { History } = protos.temporal.api.history.v1;
  * a tool run, a cancelled run, a run that continued as new, a step retried
  * from its checkpoint, a failed run and the run that resumed it, a run
  * cancelled while its step waited between retries, and runs with structured
- * output (valid, and failed with StructuredOutputError). A change
+ * output (valid, and failed with StructuredOutputError), and a run with the
+ * later events (metadata, reasoning, a rate-limited step, durations). A change
  * that would break running workflows fails here; guard it with patched().
  */
 const directory = new URL('../fixtures/histories/', import.meta.url).pathname;
@@ -33,6 +34,7 @@ describe('workflow determinism over recorded histories', () => {
         'cancelled-in-backoff.json',
         'structured-run.json',
         'structured-mismatch.json',
+        'retried-with-notice.json',
       ]),
     );
   });

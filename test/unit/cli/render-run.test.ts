@@ -45,4 +45,14 @@ describe('RunRenderer', () => {
     ]);
     expect(stderr).toContain('(4 characters of reasoning above are taken back)');
   });
+
+  it('says why a step failed and when it is retried, and how long the run took', () => {
+    const { stderr } = render([
+      { type: 'step.started', step: 1, attempt: 1 },
+      { type: 'step.retrying', step: 1, attempt: 2, delayMs: 4_000, error: { type: 'ProviderError.rate_limit', message: 'Rate limit reached', retryable: true } },
+      { type: 'run.failed', error: { type: 'ProviderError.auth', message: 'no', retryable: false }, durationMs: 12_345 },
+    ]);
+    expect(stderr).toContain('↻ step 1 failed (ProviderError.rate_limit: Rate limit reached); attempt 2 in 4.0 s\n');
+    expect(stderr).toContain('✗ failed · ProviderError.auth: no · 12 s\n');
+  });
 });
