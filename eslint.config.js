@@ -77,6 +77,22 @@ export default tseslint.config(
     },
   },
   {
+    // The viewer pages run in browsers, bundled by scripts/build-viewer.mjs: the protocol's values, types from elsewhere.
+    files: ['src/viewer/**/*.ts'],
+    rules: {
+      'import-x/no-nodejs-modules': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['ioredis', 'undici', 'hono', '@hono/*', '@temporalio/*'], message: 'src/viewer/ runs in browsers: no server libraries.' },
+            { group: ['../*', '!../protocol', '!../protocol/*'], message: 'src/viewer/ imports values only from the protocol (use `import type` for the API types).', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -1,19 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
 import type { ApiEnv } from '../app.js';
 
 /**
- * The viewer page: plain HTML, CSS and JS from ./assets, served as they are
- * (nothing to build). `/` lists recent runs with the API key the page asks for
+ * The viewer pages: HTML and CSS from ./assets, and their scripts, built from
+ * src/viewer/ by `npm run build` (scripts/build-viewer.mjs) into the same
+ * folder of dist/. `/` lists recent runs with the API key the page asks for
  * (kept in sessionStorage); `/runs/:id?token=…` needs only the run's viewer token.
  */
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
+/** A built script: next to this module in dist/, or in dist/ when this module runs from the sources. */
+function script(name: string): string {
+  for (const url of [new URL(`./assets/${name}`, import.meta.url), new URL(`../../../dist/src/server/viewer/assets/${name}`, import.meta.url)]) {
+    if (existsSync(url)) return readFileSync(url, 'utf8');
+  }
+  return `document.body.textContent = ${JSON.stringify(`The viewer's ${name} is not built: run \`npm run build\`.`)};`;
+}
+
 const assets = {
   index: asset('index.html'),
   run: asset('run.html'),
-  script: asset('viewer.js'),
-  listScript: asset('runs-list.js'),
+  script: script('viewer.js'),
+  listScript: script('runs-list.js'),
   style: asset('viewer.css'),
 };
 
