@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   peers: () => import('./peers.js'),
   capacity: () => import('./capacity.js'),
   bundle: () => import('./bundle.js'),
+  'worker-start': () => import('./worker-start.js'),
 };
 
 // Words that are not an option or an option's value name benchmarks.

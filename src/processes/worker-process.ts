@@ -102,17 +102,20 @@ export async function startWorkerProcess(
   const metricsPort = options.metricsPort ?? env.RUNSTREAM_METRICS_PORT;
   let stalls: StallWatch | undefined;
   try {
-    // One attempt each before polling, so a healthy server's tools are there from the first run.
-    await Promise.all(mcp.map((connection) => connection.start()));
-    worker = await createRunstreamWorker({
-      temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE },
-      log: runLog,
-      resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
-      tools,
-      ...options.worker,
-      tuning: { ...tuning, ...options.worker?.tuning },
-      temporalMetrics: options.worker?.temporalMetrics ?? metricsPort !== undefined,
-    });
+    // One attempt per MCP server before the catalogue is published, so a healthy server's tools are there
+    // from the first run; made while the workflow bundle builds (a worker does not poll before run()).
+    [, worker] = await Promise.all([
+      Promise.all(mcp.map((connection) => connection.start())),
+      createRunstreamWorker({
+        temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE },
+        log: runLog,
+        resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
+        tools,
+        ...options.worker,
+        tuning: { ...tuning, ...options.worker?.tuning },
+        temporalMetrics: options.worker?.temporalMetrics ?? metricsPort !== undefined,
+      }),
+    ]);
     if (metricsPort !== undefined) metrics = await serveMetrics({ port: metricsPort });
     await publisher.publish(workerCatalogue(tools, agents, mcp));
     stalls = new StallWatch({
