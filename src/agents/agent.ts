@@ -23,6 +23,7 @@ export interface AgentDefinition {
   /** The final answer must match this: a zod schema, or `{ schema }` with a JSON Schema as in a request. */
   output?: z.ZodType | OutputSpec;
   modelSettings?: ModelSettings;
+  /** Not enforced yet: a config that sets it is refused at load rather than run without the limits. */
   budget?: RunBudget;
 }
 

@@ -100,7 +100,10 @@ const agentSchema = z
       })
       .optional(),
     modelSettings: modelSettingsSchema.optional(),
-    budget: budgetSchema.optional(),
+    // Declared now, enforced later: accepting a limit that nothing checks would let a run spend past it.
+    budget: budgetSchema.optional().refine((value) => value === undefined, {
+      message: 'budgets are not enforced yet: a run of this agent would not stop at these limits; remove budget (use maxSteps meanwhile)',
+    }),
   })
   .strict();
 
