@@ -93,6 +93,18 @@ export default tseslint.config(
     },
   },
   {
+    // The React hooks run in browsers: React, the client and the protocol, nothing of the server.
+    files: ['src/react/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', noEnums, zodNamespace],
+      'import-x/no-nodejs-modules': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!(react)$|\\./|\\.\\./(client|protocol)/)', message: 'src/react/ imports only react, the client, the protocol and its own files.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

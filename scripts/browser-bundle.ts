@@ -8,6 +8,7 @@ const root = join(import.meta.dirname, '..');
 export const browserEntries = {
   'runstream/client': 'src/client/index.ts',
   'runstream/events': 'src/protocol/index.ts',
+  'runstream/react': 'src/react/index.ts',
 } as const;
 
 export interface BrowserBundle {

@@ -56,6 +56,20 @@ const limitsEnvSchema = z.object({
     .optional(),
 });
 
+const tokenTtlSchema = z.coerce
+  .number({ message: 'RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS must be a whole number of seconds' })
+  .int('RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS must be a whole number of seconds')
+  .min(10, 'RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS must be at least 10 seconds')
+  .max(7 * 24 * 3600, 'RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS must be at most a week');
+
+/** How long viewer tokens live (15 minutes unless RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS says otherwise). */
+function tokenTtlFromEnv(source: NodeJS.ProcessEnv): number | undefined {
+  if (!source.RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS) return undefined;
+  const parsed = tokenTtlSchema.safeParse(source.RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? 'RUNSTREAM_VIEWER_TOKEN_TTL_SECONDS is invalid');
+  return parsed.data;
+}
+
 function limitsFromEnv(source: NodeJS.ProcessEnv): Partial<EnqueueLimitSettings> {
   const present = Object.fromEntries(Object.entries(source).filter(([name, value]) => name in limitsEnvSchema.shape && value));
   const parsed = limitsEnvSchema.safeParse(present);
@@ -138,7 +152,7 @@ export async function startApiProcess(
     live,
     streamStats,
     apiKeys: new ApiKeys(keys),
-    viewerTokens: new ViewerTokens(tokenSecret(process.env, keys), options.viewerTokenTtlSeconds),
+    viewerTokens: new ViewerTokens(tokenSecret(process.env, keys), options.viewerTokenTtlSeconds ?? tokenTtlFromEnv(process.env)),
     limits: new EnqueueLimits(commands, env.RUNSTREAM_KEY_PREFIX, { ...defaultEnqueueLimits, ...limitsFromEnv(process.env), ...options.limits }),
     insecure: options.insecure,
     sse: options.sse,

@@ -9,7 +9,7 @@ import { registerScript, startTestStack, type TestStack } from '../support/test-
 
 const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
-const exportNames = ['.', './client', './worker', './events'] as const;
+const exportNames = ['.', './client', './worker', './events', './react'] as const;
 const specifier = (name: (typeof exportNames)[number]) => (name === '.' ? 'runstream' : `runstream/${name.slice(2)}`);
 
 /**
@@ -30,7 +30,8 @@ describe('the packed tarball, installed into an empty project', () => {
     consumer = join(scratch, 'consumer');
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await exec('npm', ['install', '--no-audit', '--no-fund', join(scratch, tarball.filename)], { cwd: consumer, maxBuffer: 16 * 1024 * 1024 });
+    // React is runstream/react's optional peer dependency: an app that uses the hooks has it.
+    await exec('npm', ['install', '--no-audit', '--no-fund', join(scratch, tarball.filename), 'react@19.3.1'], { cwd: consumer, maxBuffer: 16 * 1024 * 1024 });
   }, 300_000);
   afterAll(() => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -54,7 +55,7 @@ describe('the packed tarball, installed into an empty project', () => {
     const script = `const m = await import(${JSON.stringify(specifier(name))}); console.log(JSON.stringify(Object.keys(m).sort()));`;
     const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: consumer });
     const names = JSON.parse(stdout) as string[];
-    const expected = { '.': ['createClient', 'defineTool'], './client': ['createClient', 'RunFailedError'], './worker': ['defineTool', 'startWorker'], './events': ['runEventSchema'] }[name];
+    const expected = { '.': ['createClient', 'defineTool'], './client': ['createClient', 'RunFailedError'], './worker': ['defineTool', 'startWorker'], './events': ['runEventSchema'], './react': ['useRun', 'RunStore'] }[name];
     expect(names).toEqual(expect.arrayContaining(expected));
   });
 
