@@ -17,5 +17,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin/runstream.js ./bin/runstream.js
+# The blob store's directory, owned by the runtime user, so a volume mounted there starts writable.
+RUN mkdir -p /var/lib/runstream/blobs && chown -R node:node /var/lib/runstream
+ENV RUNSTREAM_BLOB_DIR=/var/lib/runstream/blobs
 USER node
 ENTRYPOINT ["node", "bin/runstream.js"]

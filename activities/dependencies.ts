@@ -1,3 +1,4 @@
+import type { TranscriptStore } from '../src/blobs/transcript-store.js';
 import type { RunLog } from '../src/bus/run-log.js';
 import type { ModelResolver } from '../src/models.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
@@ -9,6 +10,8 @@ export interface ActivityDependencies {
   log: RunLog;
   resolveModel: ModelResolver;
   tools: ToolRegistry;
+  /** Where transcripts, large messages and tool results live (the workflow holds refs). */
+  transcripts: TranscriptStore;
   timeouts?: Partial<StreamTimeouts>;
   /** How long a finishing activity waits for Redis before leaving its events to the transcript. */
   publishFlushTimeoutMs?: number;

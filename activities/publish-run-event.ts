@@ -1,3 +1,5 @@
+import { resolveRunResult } from '../src/blobs/run-results.js';
+import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import { isTerminalEvent, type RunEvent, type RunEventInput } from '../src/protocol/index.js';
 import { releaseRunSlot } from '../src/runs/run-slots.js';
 import type { ActivityDependencies } from './dependencies.js';
@@ -8,6 +10,8 @@ export interface PublishRunEventInput {
   event: RunEventInput;
   /** The run's model, for the worker's run metrics (final events do not carry it). */
   model?: string | undefined;
+  /** With `run.completed`: the result's transcript, read from the store here so the workflow never carries it. */
+  transcript?: TranscriptRef | undefined;
 }
 
 export function createPublishRunEvent(deps: ActivityDependencies) {
@@ -17,11 +21,16 @@ export function createPublishRunEvent(deps: ActivityDependencies) {
    */
   return async function publishRunEvent(input: PublishRunEventInput): Promise<string | undefined> {
     const publisher = openPublisher(deps, input.runId, { perAttempt: false });
-    publisher.publish(input.event);
+    let event = input.event;
+    if (event.type === 'run.completed' && input.transcript) {
+      const { output: _output, messages: _messages, ...rest } = event.result;
+      event = { ...event, result: await resolveRunResult(deps.transcripts, { ...rest, transcript: input.transcript }) };
+    }
+    publisher.publish(event);
     // Redis away past the flush timeout: the run still ends; late viewers get a snapshot from the workflow.
     await settlePublisher(deps, publisher);
     // Failing here would only delay the slot: the API reclaims slots of ended runs when a key is full.
-    if (isTerminalEvent(input.event as RunEvent)) await releaseRunSlot(deps.log.redis, deps.log.keyPrefix, input.runId).catch(() => undefined);
+    if (isTerminalEvent(event as RunEvent)) await releaseRunSlot(deps.log.redis, deps.log.keyPrefix, input.runId).catch(() => undefined);
     return publisher.lastId;
   };
 }

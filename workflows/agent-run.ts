@@ -11,10 +11,12 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { StepCheckpoint } from '../activities/checkpoint.js';
-import type { FinishReason, Message, RunResult, StepOutput, ToolMessage, Usage } from '../src/protocol/messages.js';
+import type { StoredRunResult } from '../src/blobs/transcript-ref.js';
+import type { FinishReason, RunResult, ToolMessage, Usage } from '../src/protocol/messages.js';
 import { progressQuery, type RunPhase } from './definitions.js';
 import type { AgentRunInput, DurabilitySettings } from './run-input.js';
 import { cancelledWithoutCheckpoint, describeFailure, interruptedPartial, partialFromCheckpoint } from './step-failure.js';
+import { InlineTranscript, StoredTranscript, type RunTranscript, type StepDone } from './run-transcript.js';
 import { structuredOutputOf } from './structured-output.js';
 import { fitPayload } from './payload-guard.js';
 import { addUsage } from './usage.js';
@@ -47,11 +49,11 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     if (!proxy) timed.set(timeoutMs, (proxy = proxyActivities<Activities>(toolOptions(timeoutMs)).toolCall));
     return proxy;
   };
-  const { publishRunEvent, recoverStep } = proxyActivities<Activities>({
+  const { publishRunEvent, recoverStep, appendTranscript } = proxyActivities<Activities>({
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
-  return { modelStep, toolCallWithin, publishRunEvent, recoverStep };
+  return { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript };
 }
 
 /** From the run's start (before any continue-as-new) to now, in workflow time: the same on every replay. */
@@ -73,18 +75,23 @@ const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
  * A step that ends without completing leaves its partial message in the
  * transcript, marked interrupted (cancel keeps what was said; resume reads it).
  */
-export async function agentRun(input: AgentRunInput): Promise<RunResult> {
-  const { modelStep, toolCallWithin, publishRunEvent, recoverStep } = activitiesFor(input.durability);
+export async function agentRun(input: AgentRunInput): Promise<RunResult | StoredRunResult> {
+  const { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
-  const messages: Message[] = [...input.messages];
+  // Runs recorded before the blob store keep their transcript in workflow state, so their histories replay; so do
+  // a thread's turns for now, since the thread workflow holds its transcript and takes each turn's messages back.
+  const transcript: RunTranscript =
+    input.transcriptMode !== 'inline' && !input.thread && patched('transcript-by-reference')
+      ? new StoredTranscript(input, { modelStep, appendTranscript })
+      : new InlineTranscript(input, { modelStep });
   let steps = input.carried?.steps ?? 0;
   let usage: Usage = input.carried?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   let finishReason: FinishReason = input.carried?.lastFinishReason ?? 'other';
   let phase: RunPhase = 'running';
-  let lastOutput: StepOutput | undefined;
+  let lastOutput: StepDone | undefined;
   let resumeFrom: StepCheckpoint | undefined = input.carried ? undefined : input.resumed?.partial;
-  const { messages: _initial, carried: _carried, resumed: _resumed, ...settings } = input;
-  setHandler(progressQuery, () => ({ phase, step: steps, messages, settings }));
+  const { messages: _initial, carried: _carried, resumed: _resumed, transcript: _transcript, pending: _pending, ...settings } = input;
+  setHandler(progressQuery, () => ({ phase, step: steps, ...transcript.progress(), settings }));
 
   try {
     if (!input.carried) {
@@ -104,20 +111,19 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
     }
     while (steps < input.maxSteps) {
       steps++;
-      let output: StepOutput;
+      let output: StepDone;
       try {
-        output = await modelStep(fitPayload('the model step\'s input (the transcript)', {
+        output = await transcript.step({
           runId,
           step: steps,
           model: input.model,
           instructions: input.instructions,
-          messages,
           tools: input.tools,
           timeouts: input.timeouts,
           resumeFrom,
           output: input.output,
           modelSettings: input.modelSettings,
-        }));
+        });
       } catch (error) {
         let partial = interruptedPartial(error);
         // Cancelled between retries, the failed attempt's checkpoint never reaches history: take what it published.
@@ -125,44 +131,46 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult> {
           const step = steps;
           partial = partialFromCheckpoint(await CancellationScope.nonCancellable(() => recoverStep({ runId, step })));
         }
-        if (partial) messages.push(partial);
+        if (partial) transcript.add(partial);
         throw error;
       }
       resumeFrom = undefined;
       lastOutput = output;
-      messages.push(output.message);
       usage = addUsage(usage, output.usage);
       finishReason = output.finishReason;
-      const calls = output.message.toolCalls ?? [];
+      const calls = output.toolCalls;
       if (calls.length === 0) break;
       // Settle every call before going on, so a cancel waits for each tool to stop.
-      const settled = await Promise.allSettled(calls.map((call) => toolCallWithin(input.toolSettings?.[call.name]?.timeoutMs)({ runId, step: steps, call })));
+      const settled = await Promise.allSettled(
+        calls.map((call) => transcript.tool(toolCallWithin(input.toolSettings?.[call.name]?.timeoutMs), { runId, step: steps, call })),
+      );
       settled.forEach((outcome, index) => {
         const call = calls[index]!;
-        messages.push(outcome.status === 'fulfilled' ? outcome.value : unfinishedToolResult(call.callId, call.name));
+        transcript.add(outcome.status === 'fulfilled' ? outcome.value : unfinishedToolResult(call.callId, call.name));
       });
       const rejected = settled.find((outcome) => outcome.status === 'rejected');
       if (rejected) throw rejected.reason;
       if (workflowInfo().continueAsNewSuggested && steps < input.maxSteps) {
-        await continueAsNew<typeof agentRun>(fitPayload('the continue-as-new input', { ...input, messages, carried: { steps, usage, lastFinishReason: finishReason } }));
+        await continueAsNew<typeof agentRun>(fitPayload('the continue-as-new input', { ...input, ...transcript.carried(), carried: { steps, usage, lastFinishReason: finishReason } }));
       }
     }
 
-    const lastAssistant = messages.findLast((message) => message.role === 'assistant');
-    // A thread's turn answers its own messages: the thread holds the transcript, so this stays the size of one turn.
-    const turnMessages = input.thread ? messages.slice(input.thread.priorMessages) : messages;
-    const result: RunResult = { output: lastAssistant?.content ?? '', messages: turnMessages, usage, steps, finishReason };
     // Only runs that asked for structured output take this path: recorded histories without `output` replay unchanged.
-    if (input.output) result.structuredOutput = structuredOutputOf(lastOutput, input.maxSteps);
-    await publishRunEvent(fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result, durationMs: runDurationMs() } }));
+    const structured = input.output ? { structuredOutput: structuredOutputOf(lastOutput, input.maxSteps) } : {};
+    const finished = await transcript.finish({ usage, steps, finishReason });
+    const result = { ...finished.result, ...structured };
+    // The event carries the whole result: built from the store by the activity when the workflow holds only a ref.
+    const published: RunResult = 'messages' in result ? result : { output: '', messages: [], usage, steps, finishReason, ...structured };
+    await publishRunEvent(
+      fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs: runDurationMs() }, ...(finished.transcript ? { transcript: finished.transcript } : {}) }),
+    );
     phase = 'completed';
     return result;
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       phase = 'cancelled';
-      const last = messages.at(-1);
-      const partial = last?.role === 'assistant' && last.interrupted ? last.content : '';
+      const partial = transcript.interruptedText();
       await CancellationScope.nonCancellable(() => publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial, durationMs: runDurationMs() } }));
       // Rethrown so Temporal records the run as CANCELLED; the transcript stays readable through `progress`.
       throw error;

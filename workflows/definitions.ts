@@ -1,4 +1,6 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { HeldMessage } from '../activities/index.js';
+import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { Message } from '../src/protocol/messages.js';
 import type { AgentRunInput } from './run-input.js';
 
@@ -11,8 +13,11 @@ export interface RunProgress {
   step: number;
   /** Text of the step in progress is not here: it lives in the log and the activity's checkpoint. */
   messages: Message[];
+  /** Runs that keep their transcript in the blob store: it is `transcript` then `pending`, and `messages` is empty. */
+  transcript?: TranscriptRef | undefined;
+  pending?: HeldMessage[] | undefined;
   /** What the run was started with, so a resume can carry it on with the same model, tools and limits. */
-  settings?: Omit<AgentRunInput, 'messages' | 'carried' | 'resumed'>;
+  settings?: Omit<AgentRunInput, 'messages' | 'carried' | 'resumed' | 'transcript' | 'pending'>;
 }
 
 export const progressQuery = defineQuery<RunProgress>('progress');

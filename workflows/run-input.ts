@@ -1,4 +1,6 @@
+import type { HeldMessage } from '../activities/index.js';
 import type { StepCheckpoint } from '../activities/checkpoint.js';
+import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { FinishReason, Message, Usage } from '../src/protocol/messages.js';
 import type { ModelSettings, StreamTimeouts } from '../src/providers/language-model.js';
 import type { OutputSpec } from '../src/structured/output-spec.js';
@@ -30,8 +32,20 @@ export interface AgentRunInput {
   agent?: string;
   model: string;
   instructions?: string | undefined;
-  /** The transcript so far; a new run starts with the user's messages. */
+  /**
+   * Messages inline: runs recorded before the blob store held their whole
+   * transcript here; now the API sends [] and the transcript by ref.
+   */
   messages: Message[];
+  /** The transcript so far, in the blob store (the run's input, or what earlier runs of a continued workflow said). */
+  transcript?: TranscriptRef | undefined;
+  /** Messages after `transcript` not yet in it (tool results of the step before a continue-as-new). */
+  pending?: HeldMessage[] | undefined;
+  /**
+   * Keep the whole transcript in workflow state, as runs recorded before the blob store do: for the benchmark that
+   * compares both designs (`npm run bench -- long`) and the tests of that design's guards. The API never sets it.
+   */
+  transcriptMode?: 'inline' | undefined;
   tools: string[];
   /** Only tools with settings of their own are listed. */
   toolSettings?: Record<string, ToolSettings>;

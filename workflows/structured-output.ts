@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { StepOutput } from '../src/protocol/messages.js';
+import type { StructuredOutcome } from '../src/protocol/messages.js';
 
 /** The run-level failure type of a final answer that is not the structured output asked for (API.md `run.failed`). */
 export const structuredOutputErrorType = 'StructuredOutputError';
@@ -14,8 +14,8 @@ const fail = (message: string) => ApplicationFailure.create({ type: structuredOu
  * answer to the same prompt, so retrying is left to the caller (resume or a
  * new run), not done behind its back.
  */
-export function structuredOutputOf(last: StepOutput | undefined, maxSteps: number): unknown {
-  if (!last || (last.message.toolCalls?.length ?? 0) > 0) {
+export function structuredOutputOf(last: { toolCalls: unknown[]; structured?: StructuredOutcome | undefined } | undefined, maxSteps: number): unknown {
+  if (!last || last.toolCalls.length > 0) {
     throw fail(`the run reached maxSteps (${maxSteps}) before a final answer, so there is no structured output`);
   }
   if (!last.structured) throw fail('the final answer was not validated: the worker that ran the step does not support structured output');

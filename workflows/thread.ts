@@ -124,13 +124,14 @@ export async function thread(input: ThreadInput): Promise<ThreadOutcome> {
     await publish({ type: 'turn.started', runId: next.runId, threadId, turn: next.turn, position: 0 });
     let status: 'completed' | 'failed' | 'cancelled';
     try {
-      const result: RunResult = await executeChild<typeof agentRun>('agentRun', {
+      // A thread's turn keeps its transcript inline (agent-run.ts), so its result is a whole RunResult.
+      const result = (await executeChild<typeof agentRun>('agentRun', {
         workflowId: next.runId,
         args: [{ ...input.settings, messages: [...messages, ...next.messages], thread: { threadId, turn: next.turn, priorMessages: messages.length } }],
         memo: { ...input.runMemo, threadId },
         // Closing a thread by force asks its running turn to stop; it keeps what was said.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      });
+      })) as RunResult;
       // A turn's result holds its own messages (from the user's on), so neither it nor its final event grows with the thread.
       messages = [...messages, ...result.messages];
       usage = addUsage(usage, result.usage);

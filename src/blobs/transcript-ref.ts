@@ -1,3 +1,5 @@
+import type { FinishReason, Usage } from '../protocol/messages.js';
+
 /**
  * What a workflow holds instead of messages (types only: workflows import
  * this). Blobs are content-addressed, so a ref names exactly one content and
@@ -21,4 +23,17 @@ export interface TranscriptRef {
   head: BlobRef;
   length: number;
   bytes: number;
+}
+
+/**
+ * A finished run's result as its workflow returns it: the transcript by ref.
+ * `GET /v1/runs/:id`, `run.completed` and the client see the whole
+ * `RunResult`, built from the store (run-results.ts).
+ */
+export interface StoredRunResult {
+  transcript: TranscriptRef;
+  usage: Usage;
+  steps: number;
+  finishReason: FinishReason;
+  structuredOutput?: unknown;
 }

@@ -6,7 +6,7 @@ import { chatCompletionsProtocol } from './chat-completions-wire.js';
 import { demoTurn } from './demo-turn.js';
 import { responsesProtocol } from './responses-wire.js';
 import { readBody, sendJson } from './http-json.js';
-import { failsInStream, failureHeaders, scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn, type ScriptInput } from './script.js';
+import { failsInStream, failureHeaders, fillTextFor, scriptSchema, type Script, type ScriptedFailure, type ScriptedTurn, type ScriptInput } from './script.js';
 import { encodeSseFrame as frame, type WireChunk, type WireProtocol } from './wire-protocol.js';
 
 /**
@@ -80,7 +80,8 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
     const script = scripts.get(model);
     if (!script) return undefined;
     const turns = script.replies?.[view.lastUser] ?? script.turns;
-    return turns[Math.min(turnIndex, turns.length - 1)];
+    const turn = turns[Math.min(turnIndex, turns.length - 1)];
+    return turn?.fillText ? { ...turn, text: fillTextFor(turnIndex, turn.fillText) } : turn;
   };
 
   const stream = async (

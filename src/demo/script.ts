@@ -9,6 +9,8 @@ export const scriptedTurnSchema = z.object({
   /** Anthropic only: a redacted_thinking block with this opaque data, before any other content. */
   redactedReasoning: z.string().optional(),
   text: z.string().optional(),
+  /** Instead of `text`: this many characters, different for every turn (`fillTextFor`), for long runs with large steps. */
+  fillText: z.number().int().positive().max(16_000_000).optional(),
   toolCalls: z.array(z.object({ name: z.string(), arguments: z.unknown() })).optional(),
   /** Characters per text delta (default: word by word). */
   chunkSize: z.number().int().positive().optional(),
@@ -57,6 +59,19 @@ export const scriptSchema = z.object({
 });
 export type Script = z.infer<typeof scriptSchema>;
 export type ScriptInput = z.input<typeof scriptSchema>;
+
+/** The text a turn with `fillText` says: its turn index first, then filler words up to `length` characters. */
+export function fillTextFor(turnIndex: number, length: number): string {
+  const head = `Step ${turnIndex + 1} notes.`;
+  const words: string[] = [head];
+  let size = head.length;
+  for (let word = 0; size < length; word++) {
+    const next = ` t${turnIndex}w${word}`;
+    words.push(next);
+    size += next.length;
+  }
+  return words.join('').slice(0, length);
+}
 
 /** Splits text into the deltas a provider would send: words with their leading space, or fixed sizes. */
 export function chunkText(text: string, chunkSize?: number): string[] {

@@ -3,6 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { openBlobStore } from '../blobs/open-blob-store.js';
+import { TranscriptStore } from '../blobs/transcript-store.js';
 import { LiveSubscriptions } from '../bus/live-subscriptions.js';
 import { RunLog } from '../bus/run-log.js';
 import { ConfigError, parseApiKeys, type Env } from '../config.js';
@@ -37,6 +39,7 @@ export interface ApiProcessOptions {
   limits?: Partial<EnqueueLimitSettings>;
   sse?: Partial<SseSettings> | undefined;
   maxBodyBytes?: number | undefined;
+  maxRunBodyBytes?: number | undefined;
   viewerTokenTtlSeconds?: number;
   /** Cross-origin access; RUNSTREAM_CORS_ORIGINS / RUNSTREAM_CORS_KEY_ORIGINS when undefined. */
   cors?: CorsSettings | undefined;
@@ -124,6 +127,7 @@ export async function startApiProcess(
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
   });
+  const blobs = openBlobStore(env);
   const commands = connectRedis(env.REDIS_URL, 'commands');
   const subscriber = connectRedis(env.REDIS_URL, 'subscriber');
   // Commands fail fast rather than queue while disconnected: do not take requests before the first connection.
@@ -135,7 +139,7 @@ export async function startApiProcess(
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
     ...(options.catalogueTtlMs === undefined ? {} : { ttlMs: options.catalogueTtlMs }),
   });
-  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue });
+  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts: new TranscriptStore(blobs) });
   const threads = new ThreadService({
     client,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
@@ -157,6 +161,7 @@ export async function startApiProcess(
     insecure: options.insecure,
     sse: options.sse,
     maxBodyBytes: options.maxBodyBytes,
+    maxRunBodyBytes: options.maxRunBodyBytes,
     cors,
   });
   observedGauge('runstream_runs_active', "Runs of this task queue that are running (Temporal's count, asked when scraped)", activeRuns(client, env.RUNSTREAM_TASK_QUEUE));
@@ -175,6 +180,7 @@ export async function startApiProcess(
       commands.disconnect();
       subscriber.disconnect();
       await client.connection.close();
+      await blobs.close();
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { Worker } from '@temporalio/worker';
+import { openBlobStore } from '../blobs/open-blob-store.js';
+import { TranscriptStore } from '../blobs/transcript-store.js';
 import { RunLog } from '../bus/run-log.js';
 import { CataloguePublisher, type CatalogueTiming } from '../catalogue/catalogue-publisher.js';
 import { followChanges, workerCatalogue } from '../catalogue/worker-catalogue.js';
@@ -75,6 +77,7 @@ export async function startWorkerProcess(
 ): Promise<WorkerProcess> {
   const tuning = workerTuningFromEnv(process.env);
   const redis = connectRedis(env.REDIS_URL, 'commands');
+  const blobs = openBlobStore(env);
   const demo = lazyDemoServer(env.RUNSTREAM_DEMO_URL);
   const mcpLogger = logger().child({ component: 'mcp' });
   const log = options.log ?? ((line: string) => mcpLogger.info(line));
@@ -111,6 +114,7 @@ export async function startWorkerProcess(
         log: runLog,
         resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
         tools,
+        transcripts: new TranscriptStore(blobs),
         ...options.worker,
         tuning: { ...tuning, ...options.worker?.tuning },
         temporalMetrics: options.worker?.temporalMetrics ?? metricsPort !== undefined,
@@ -134,6 +138,7 @@ export async function startWorkerProcess(
     await closeMcp();
     await demo.close();
     redis.disconnect();
+    await blobs.close();
     throw error;
   }
   return {
@@ -154,6 +159,7 @@ export async function startWorkerProcess(
         await closeMcp();
         await demo.close();
         redis.disconnect();
+        await blobs.close();
       }
     },
   };

@@ -4,7 +4,7 @@ import { parseModelName } from '../models.js';
 import { outputSpecSchema } from '../structured/output-spec.js';
 import { modelSettingsSchema } from './model-settings.js';
 
-export const maxStepsLimit = 100;
+export const maxStepsLimit = 10_000;
 
 /**
  * Per-run stream timeouts (ms). Bounded so a run can neither spin on
@@ -41,8 +41,9 @@ export const runDurabilitySchema = z
 export const createRunRequestSchema = z
   .object({
     input: z.union([
-      z.string().trim().min(1, 'input must not be empty').max(200_000),
-      z.array(messageSchema).min(1, 'input must hold at least one message').max(1_000),
+      // Large inputs are fine: the API stores them in the blob store and the run holds a ref (the body limit bounds them).
+      z.string().trim().min(1, 'input must not be empty'),
+      z.array(messageSchema).min(1, 'input must hold at least one message').max(100_000, 'input may hold at most 100000 messages'),
     ]),
     model: z
       .string()

@@ -7,9 +7,12 @@ import {
 } from '@temporalio/client';
 import { TerminatedFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import { resolveMessages } from '../blobs/held-messages.js';
+import { resolveRunResult, type WorkflowResult } from '../blobs/run-results.js';
+import type { TranscriptStore } from '../blobs/transcript-store.js';
 import { modelSettingsSchema, type ModelSettings, type RunError } from '../protocol/index.js';
 import type { Message, RunResult } from '../protocol/messages.js';
-import { progressQuery, type RunPhase } from '../../workflows/definitions.js';
+import { progressQuery, type RunPhase, type RunProgress } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import type { CatalogueView } from '../catalogue/catalogue-reader.js';
 import { resolveRun, type Refusal } from '../catalogue/resolve-run.js';
@@ -83,6 +86,8 @@ export interface RunServiceOptions {
   /** What the live workers serve; a request naming anything else is rejected before anything starts. */
   catalogue: { read(): Promise<CatalogueView> };
   defaultMaxSteps?: number;
+  /** The blob store the workers use: runs start with their input there, results and transcripts are read from it. */
+  transcripts: TranscriptStore;
 }
 
 export const isRunId = (value: string) => /^run_[a-z0-9]{10,40}$/.test(value);
@@ -110,7 +115,9 @@ export class RunService {
     const messages: Message[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
     const input: AgentRunInput = {
       ...run,
-      messages,
+      // Stored before the run starts, however large: the workflow only ever holds its ref.
+      messages: [],
+      transcript: await this.options.transcripts.create(messages),
       timeouts: request.timeouts,
       durability: request.durability,
       ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
@@ -223,7 +230,8 @@ export class RunService {
     }
     if (status === 'completed' || status === 'failed') {
       try {
-        view.result = await this.options.client.workflow.getHandle(runId).result();
+        const result: WorkflowResult = await this.options.client.workflow.getHandle(runId).result();
+        view.result = await resolveRunResult(this.options.transcripts, result);
       } catch (error) {
         view.error = describeWorkflowError(error);
       }
@@ -269,7 +277,8 @@ export class RunService {
       throw new RunConflictError(`run ${runId} is ${status}; only failed, cancelled or terminated runs can be resumed`);
     }
     const progress = await this.options.client.workflow.getHandle(current.workflowId).query(progressQuery);
-    const input = resumeInput(current.workflowId, progress);
+    const carried = resumeInput(current.workflowId, { ...progress, messages: await this.transcriptOf(progress) });
+    const input: AgentRunInput = { ...carried, messages: [], transcript: await this.options.transcripts.create(carried.messages) };
     const id = resumedRunId(current.workflowId);
     await this.startOnce(id, input, { ...current.memo, model: input.model, resumedFrom: current.workflowId });
     return { id };
@@ -277,8 +286,13 @@ export class RunService {
 
   /** The transcript so far, from the workflow (used for snapshots). */
   async messages(runId: string): Promise<Message[]> {
-    const progress = await this.options.client.workflow.getHandle(runId).query(progressQuery);
-    return progress.messages;
+    return this.transcriptOf(await this.options.client.workflow.getHandle(runId).query(progressQuery));
+  }
+
+  /** A run's transcript as its progress reports it: inline (runs recorded before the blob store) or by ref. */
+  private transcriptOf(progress: RunProgress): Promise<Message[]> {
+    if (!progress.transcript && !progress.pending) return Promise.resolve(progress.messages);
+    return resolveMessages(this.options.transcripts, progress.transcript, progress.pending);
   }
 }
 

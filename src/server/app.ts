@@ -37,6 +37,8 @@ export interface ApiDependencies {
   /** No key needed (`--insecure`, loopback only). */
   insecure?: boolean | undefined;
   maxBodyBytes?: number | undefined;
+  /** `POST /v1/runs` may carry a large `input` (default 32 MiB): it goes to the blob store, never into workflow history. */
+  maxRunBodyBytes?: number | undefined;
   sse?: Partial<SseSettings> | undefined;
   streamStats?: StreamStats;
   /** Which other origins' pages may call (none when undefined). */
@@ -51,6 +53,7 @@ export function createApiApp(deps: ApiDependencies) {
   const app = new Hono<ApiEnv>();
   const auth = createAuth(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
+  const maxRunBodyBytes = deps.maxRunBodyBytes ?? 32 * 1024 * 1024;
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status, error.headers);
@@ -83,15 +86,16 @@ export function createApiApp(deps: ApiDependencies) {
   app.get('/metrics', async (c) => c.body(await metricsText(), 200, { 'content-type': metricsContentType }));
 
   // The size limit comes first, so an oversized body is refused before it is read whole.
-  app.use(
-    '/v1/*',
+  const limitTo = (maxSize: number) =>
     bodyLimit({
-      maxSize: maxBodyBytes,
+      maxSize,
       onError: () => {
-        throw new ApiError('payload_too_large', `the body is larger than ${maxBodyBytes} bytes`);
+        throw new ApiError('payload_too_large', `the body is larger than ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const runBodyLimit = limitTo(maxRunBodyBytes);
+  const otherBodyLimit = limitTo(maxBodyBytes);
+  app.use('/v1/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/v1/runs' ? runBodyLimit(c, next) : otherBodyLimit(c, next)));
 
   app.post('/v1/runs', async (c) => {
     const keyId = requireKey(c);

@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Redis } from 'ioredis';
+import { openBlobStore } from '../../src/blobs/open-blob-store.js';
+import { TranscriptStore } from '../../src/blobs/transcript-store.js';
 import { followRun } from '../../src/bus/follow-run.js';
 import { LiveSubscriptions } from '../../src/bus/live-subscriptions.js';
 import { RunLog } from '../../src/bus/run-log.js';
+import { readEnv } from '../../src/config.js';
 import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import type { Script } from '../../src/demo/script.js';
 import type { RunResult } from '../../src/protocol/messages.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
+import { runResultOf } from '../support/run-results.js';
 import { rebuildStepReasoning, rebuildStepTexts, reasoningOf } from '../support/transcript-replay.js';
 import { chaosKeys } from './chaos-tools.js';
 import { ChildWorker } from './child-worker.js';
@@ -94,6 +98,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = new RunLog(options.redis.commands, { keyPrefix: options.keyPrefix });
   const live = new LiveSubscriptions(options.redis.subscriber);
   const worker = new ChildWorker(options.workerEnv);
+  // The workers' blob store (their environment names it), where each run's transcript is.
+  const transcripts = new TranscriptStore(openBlobStore(readEnv(options.workerEnv)));
   const kills = { total: 0, streaming: 0, tool: 0 };
   const watched: Watched[] = [];
   let lastActivity: { kind: 'streaming' | 'tool'; at: number } | undefined;
@@ -168,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const handle = options.temporal.workflow.getHandle(run.runId);
     let result: RunResult | undefined;
     try {
-      result = (await handle.result()) as RunResult;
+      result = await runResultOf(handle, transcripts);
     } catch {
       result = undefined;
     }

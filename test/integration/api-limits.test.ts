@@ -22,8 +22,8 @@ describe('limits: body size, validation, rate and concurrency per key, idempoten
   const post = (url: string, body: string, key = testApiKey) =>
     fetch(`${url}/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
 
-  it('413 above 64 KB, before anything starts; 400 with field paths for a bad body', async () => {
-    const large = await post(stack.api.url, JSON.stringify({ input: 'x'.repeat(70 * 1024) }));
+  it('413 above 32 MiB, before anything starts; 400 with field paths for a bad body', async () => {
+    const large = await post(stack.api.url, JSON.stringify({ input: 'x'.repeat(32 * 1024 * 1024) }));
     expect(large.status).toBe(413);
     expect(await large.json()).toMatchObject({ error: { type: 'payload_too_large' } });
     const bad = await post(stack.api.url, JSON.stringify({ input: 42, maxSteps: 'many' }));

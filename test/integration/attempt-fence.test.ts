@@ -14,7 +14,7 @@ import type { StepOutput } from '../../src/protocol/messages.js';
 import { createModelResolver } from '../../src/models.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { registerScript, testEnv } from '../support/test-stack.js';
+import { registerScript, testEnv, testTranscripts } from '../support/test-stack.js';
 
 /**
  * DESIGN invariants 2 and 3 with a stale attempt still alive: once attempt N
@@ -107,6 +107,7 @@ describe('attempt fencing on a real redis-server', () => {
     const modelStep = createModelStep({
       log,
       tools: new ToolRegistry([]),
+      transcripts: testTranscripts(),
       resolveModel: createModelResolver({ env, demoBaseURL: async () => inject('llmUrl') }),
       checkpoint: { intervalChars: 32 },
     });

@@ -25,7 +25,7 @@ describe('bad input gets a clear error and starts nothing', () => {
     ['a missing prompt', JSON.stringify({ model: 'demo' }), 'input', /input/],
     ['an empty prompt', JSON.stringify({ input: '   ' }), 'input', /must not be empty/],
     ['maxSteps 0', JSON.stringify({ input: 'hi', maxSteps: 0 }), 'maxSteps', /at least 1/],
-    ['maxSteps 10,000', JSON.stringify({ input: 'hi', maxSteps: 10_000 }), 'maxSteps', /at most 100/],
+    ['maxSteps 10,001', JSON.stringify({ input: 'hi', maxSteps: 10_001 }), 'maxSteps', /at most 10000/],
     ['an unknown field', JSON.stringify({ input: 'hi', temperature: 2 }), '(body)', /temperature/],
   ])('%s: 400 naming the field', async (_label, body, path, message) => {
     const response = await post(body);

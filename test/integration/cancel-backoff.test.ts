@@ -4,7 +4,7 @@ import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { registerScript, startTestStack, transcriptOf, type TestStack } from '../support/test-stack.js';
 
 const text = Array.from({ length: 200 }, (_, index) => `café${index}`).join(' ');
 
@@ -52,8 +52,7 @@ describe('cancel while a model step waits between retries', () => {
     expect(text.startsWith(partial)).toBe(true);
     // What viewers were shown of the step is what the transcript keeps.
     expect(rebuildStepTexts(events).get(1)).toBe(partial);
-    const progress = await handle.query(progressQuery);
-    expect(progress.phase).toBe('cancelled');
-    expect(progress.messages.at(-1)).toEqual({ role: 'assistant', content: partial, interrupted: true });
+    expect((await handle.query(progressQuery)).phase).toBe('cancelled');
+    expect((await transcriptOf(handle)).at(-1)).toEqual({ role: 'assistant', content: partial, interrupted: true });
   });
 });

@@ -5,7 +5,7 @@ import type { ServedRequest } from '../../src/demo/llm-server.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { progressQuery } from '../../workflows/definitions.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { registerScript, startTestStack, transcriptOf, type TestStack } from '../support/test-stack.js';
 
 const order: string[] = [];
 const waitForCancel = defineTool({
@@ -61,9 +61,9 @@ describe('cancel (real Temporal, real Redis, local LLM server)', () => {
 
     await closed(stack, run.id);
     expect((await stack.client.get(run.id)).status).toBe('cancelled');
-    const progress = await stack.temporal.workflow.getHandle(run.id).query(progressQuery);
-    expect(progress.phase).toBe('cancelled');
-    expect(progress.messages.at(-1)).toEqual({ role: 'assistant', content: partial, interrupted: true });
+    const handle = stack.temporal.workflow.getHandle(run.id);
+    expect((await handle.query(progressQuery)).phase).toBe('cancelled');
+    expect((await transcriptOf(handle)).at(-1)).toEqual({ role: 'assistant', content: partial, interrupted: true });
     // The provider's stream was closed by the client, long before the script's end.
     await vi.waitFor(async () => expect((await servedRequests()).find((request) => request.model === model)).toMatchObject({ aborted: true, completed: false }), { timeout: 20_000 });
   });
@@ -81,8 +81,7 @@ describe('cancel (real Temporal, real Redis, local LLM server)', () => {
     expect(order).toEqual(['tool started', 'tool aborted', 'run.cancelled']);
     await closed(stack, run.id);
     expect((await stack.client.get(run.id)).status).toBe('cancelled');
-    const progress = await stack.temporal.workflow.getHandle(run.id).query(progressQuery);
-    expect(progress.messages.at(-1)).toMatchObject({ role: 'tool', name: 'wait_for_cancel', isError: true });
+    expect((await transcriptOf(stack.temporal.workflow.getHandle(run.id))).at(-1)).toMatchObject({ role: 'tool', name: 'wait_for_cancel', isError: true });
   });
 
   it('a viewer disconnecting does not cancel the run; cancelling an ended run is a conflict', async () => {

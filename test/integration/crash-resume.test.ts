@@ -5,7 +5,7 @@ import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import type { RunResult } from '../../src/protocol/messages.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
 import { rebuildStepReasoning, rebuildStepTexts, reasoningOf } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { registerScript, runResultOf, startTestStack, type TestStack } from '../support/test-stack.js';
 
 const text = Array.from({ length: 120 }, (_, index) => `naïve${index}`).join(' ');
 const reasoning = 'Thinking about naïve words, one by one, before answering.';
@@ -21,7 +21,7 @@ async function cutRun(stack: TestStack): Promise<{ events: ParsedRunEvent[]; res
   const viewer = (async () => {
     for await (const { event } of stack.client.subscribe(runId)) events.push(event);
   })();
-  const result = (await handle.result()) as RunResult;
+  const result = await runResultOf(handle);
   await viewer;
   const all = (await (await fetch(`${inject('llmUrl')}/__requests`)).json()) as ServedRequest[];
   return { events, result, requests: all.filter((request) => request.model === model) };

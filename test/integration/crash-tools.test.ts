@@ -9,6 +9,7 @@ import type { ToolMessage } from '../../src/protocol/messages.js';
 import { serveTool } from '../../src/tools/served-tool.js';
 import { defineTool, type ToolContext } from '../../src/tools/tool.js';
 import { ToolRegistry } from '../../src/tools/tool-registry.js';
+import { testTranscripts } from '../support/test-stack.js';
 
 /**
  * Tool policies when a worker dies around a tool call (DESIGN invariant 6):
@@ -41,7 +42,7 @@ describe('tool calls retried after a crash', () => {
   });
 
   const attempt = async (name: string, attemptNumber: number) => {
-    const toolCall = createToolCall({ log: new RunLog(redis, { keyPrefix: `test:crash-tools:${randomBytes(4).toString('hex')}:` }), tools, resolveModel: () => Promise.reject(new Error('unused')) });
+    const toolCall = createToolCall({ log: new RunLog(redis, { keyPrefix: `test:crash-tools:${randomBytes(4).toString('hex')}:` }), tools, transcripts: testTranscripts(), resolveModel: () => Promise.reject(new Error('unused')) });
     const environment = new MockActivityEnvironment({ attempt: attemptNumber, activityId: '7' });
     return environment.run<[Parameters<typeof toolCall>[0]], ToolMessage, typeof toolCall>(toolCall, { runId: 'run_crashtools0001', step: 1, call: { callId: 'call_1', name, arguments: {} } });
   };

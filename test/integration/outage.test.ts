@@ -9,7 +9,7 @@ import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import { freePort } from '../../src/services/free-port.js';
 import { startRedisServer, startTemporalDevServer, type LocalService } from '../../src/services/local-services.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { registerScript, runResultOf, startTestStack, type TestStack } from '../support/test-stack.js';
 
 const words = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => `${prefix}${index}`).join(' ');
 
@@ -63,7 +63,7 @@ describe('Redis down and back mid-run (dedicated redis-server)', () => {
     await redis?.stop();
     await sleep(1_000); // the outage's length, not a wait for anything: the worker holds its events until Redis is back
     await startRedis();
-    const result = await patient.temporal.workflow.getHandle(run.id).result();
+    const result = await runResultOf(patient.temporal.workflow.getHandle(run.id));
     expect(result.output).toBe(text);
     const entries = await patientLog.read(run.id, undefined, 100_000);
     expect(entries.at(-1)?.event.type).toBe('run.completed');
@@ -79,7 +79,7 @@ describe('Redis down and back mid-run (dedicated redis-server)', () => {
     const lastBefore = (await log.read(run.id, undefined, 100_000)).at(-1)?.id;
     await redis?.stop();
     // The worker keeps generating: the run completes in Temporal while nothing reaches Redis.
-    const result = await stack.temporal.workflow.getHandle(run.id).result();
+    const result = await runResultOf(stack.temporal.workflow.getHandle(run.id));
     expect(result.output).toBe(text);
     await startRedis();
     await vi.waitFor(async () => expect(await reader.get(log.gapKey(run.id))).not.toBeNull(), { timeout: 20_000, interval: 50 });

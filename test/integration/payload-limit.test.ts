@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedRunEvent } from '../../src/protocol/index.js';
+import type { AgentRunInput } from '../../workflows/run-input.js';
 import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 
-describe('a run whose own transcript outgrows a Temporal payload (real Temporal, real Redis, local LLM server)', () => {
+// Runs now keep their transcript in the blob store (long-runs.test.ts); runs recorded before keep it in workflow
+// state and finish that way, so the guard is exercised on that design, which `transcriptMode: 'inline'` selects.
+describe('a run of the inline-transcript design whose own transcript outgrows a Temporal payload (real Temporal, real Redis, local LLM server)', () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startTestStack('payload-limit');
@@ -15,7 +19,9 @@ describe('a run whose own transcript outgrows a Temporal payload (real Temporal,
     // Each step writes 1.1 MB and calls a tool: the third step's input (the transcript) is over 2 MB.
     const text = 'notes '.repeat(190_000);
     const model = await registerScript({ turns: [{ text, chunkSize: 65_536, toolCalls: [{ name: 'calculator', arguments: { expression: '1+1' } }] }] });
-    const { id } = await stack.client.enqueue({ input: 'write long notes', model: `openai:${model}`, tools: ['calculator'], maxSteps: 5 });
+    const id = `run_${randomBytes(13).toString('hex')}`;
+    const input: AgentRunInput = { model: `openai:${model}`, messages: [{ role: 'user', content: 'write long notes' }], tools: ['calculator'], maxSteps: 5, transcriptMode: 'inline' };
+    await stack.temporal.workflow.start('agentRun', { workflowId: id, taskQueue: stack.env.RUNSTREAM_TASK_QUEUE, args: [input] });
     const events: ParsedRunEvent[] = [];
     for await (const { event } of stack.client.subscribe(id)) events.push(event);
 

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RunFailedError } from '../../src/client/index.js';
 import type { RunEventOf } from '../../src/protocol/index.js';
-import { progressQuery } from '../../workflows/definitions.js';
 import { collect } from '../support/transcript-replay.js';
-import { countWorkflowsOnQueue, postRunBody, registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { countWorkflowsOnQueue, postRunBody, registerScript, startTestStack, transcriptOf, type TestStack } from '../support/test-stack.js';
 import { protocolOf, providerPrefixes, servedFor } from './providers-support.js';
 
 const calculation = {
@@ -96,8 +95,7 @@ describe('structured output end to end (real Temporal, real Redis, local LLM ser
     const view = await stack.client.get(run.id);
     expect(view.status).toBe('failed');
     expect(view.error).toMatchObject({ type: 'StructuredOutputError', retryable: false });
-    const progress = await stack.temporal.workflow.getHandle(run.id).query(progressQuery);
-    expect(progress.messages.at(-1)).toEqual({ role: 'assistant', content: wrong });
+    expect((await transcriptOf(stack.temporal.workflow.getHandle(run.id))).at(-1)).toEqual({ role: 'assistant', content: wrong });
   });
 
   it('an answer that is not JSON fails with StructuredOutputError too', async () => {

@@ -7,6 +7,9 @@ import { readEnv, type Env } from '../../src/config.js';
 import type { ScriptInput } from '../../src/demo/script.js';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process.js';
 import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/processes/worker-process.js';
+import { testBlobDir } from './run-results.js';
+
+export { runResultOf, testTranscripts, transcriptOf } from './run-results.js';
 
 export const testApiKey = 'test-api-key';
 
@@ -29,6 +32,7 @@ export function testEnv(name: string, overrides: Record<string, string> = {}): S
     OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
     ANTHROPIC_API_KEY: 'llm-test-key',
     ANTHROPIC_BASE_URL: `${inject('llmUrl')}/v1`,
+    RUNSTREAM_BLOB_DIR: testBlobDir,
     ...overrides,
   });
   return env as StackEnv;
