@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   fanout: () => import('./fanout.js'),
   peers: () => import('./peers.js'),
   capacity: () => import('./capacity.js'),
+  long: () => import('./long.js'),
   bundle: () => import('./bundle.js'),
   'worker-start': () => import('./worker-start.js'),
 };

@@ -63,6 +63,8 @@ describe('long runs: transcripts of any size through the real API, a worker kill
     }
     expect(killed).toBe(true);
 
+    // run.completed is published just before the workflow closes: wait for the close.
+    await stack.temporal.workflow.getHandle(run.id).result();
     const view = await stack.client.get(run.id);
     expect(view.status).toBe('completed');
     const messages = view.result!.messages;
