@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from './codec/payload-encryption.js';
 
 /**
  * Environment configuration (API.md). A bad value fails with one line that
@@ -77,6 +78,21 @@ const envSchema = z.object({
     .positive('RUNSTREAM_THREAD_IDLE_DAYS must be a number of days above 0')
     .max(3650, 'RUNSTREAM_THREAD_IDLE_DAYS must be at most 3650')
     .default(30),
+  /**
+   * Encrypts Temporal payloads at rest (AES-256-GCM): a 32-byte key, hex or
+   * base64; several comma separated to rotate (the first encrypts, all decrypt).
+   */
+  RUNSTREAM_PAYLOAD_KEY: z
+    .string()
+    .superRefine((value, context) => {
+      try {
+        parsePayloadKeys(value);
+      } catch (error) {
+        // Never the value itself: it is a secret.
+        context.addIssue({ code: 'custom', message: `RUNSTREAM_PAYLOAD_KEY ${error instanceof Error ? error.message : 'is invalid'}` });
+      }
+    })
+    .optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: url('ANTHROPIC_BASE_URL').default('https://api.anthropic.com/v1'),
 });

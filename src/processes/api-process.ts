@@ -18,6 +18,7 @@ import { defaultEnqueueLimits, EnqueueLimits, type EnqueueLimitSettings } from '
 import { corsFromEnv, type CorsSettings } from '../server/cors.js';
 import type { SseSettings } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
+import { payloadCodecFor } from '../codec/payload-encryption.js';
 import { connectTemporalClient } from '../temporal.js';
 import { CatalogueReader } from '../catalogue/catalogue-reader.js';
 import { observedGauge } from '../observability/metrics.js';
@@ -122,10 +123,12 @@ export async function startApiProcess(
   if (options.insecure && options.host && options.host !== '127.0.0.1') {
     throw new ConfigError('--insecure binds to 127.0.0.1 only; drop --host or drop --insecure');
   }
+  const payloadCodec = payloadCodecFor(env.RUNSTREAM_PAYLOAD_KEY);
   const client = await connectTemporalClient({
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
+    payloadCodec,
   });
   const blobs = openBlobStore(env);
   const commands = connectRedis(env.REDIS_URL, 'commands');
@@ -163,6 +166,7 @@ export async function startApiProcess(
     maxBodyBytes: options.maxBodyBytes,
     maxRunBodyBytes: options.maxRunBodyBytes,
     cors,
+    payloadCodec,
   });
   observedGauge('runstream_runs_active', "Runs of this task queue that are running (Temporal's count, asked when scraped)", activeRuns(client, env.RUNSTREAM_TASK_QUEUE));
   const server: ServerType = await new Promise((resolve) => {

@@ -9,6 +9,7 @@ import { McpConnection, type McpConnectionOptions } from '../mcp/mcp-connection.
 import { createModelResolver } from '../models.js';
 import { connectRedis } from '../redis.js';
 import { StallWatch } from '../stalls/stall-watch.js';
+import { payloadCodecFor } from '../codec/payload-encryption.js';
 import { connectTemporalClient } from '../temporal.js';
 import type { Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
@@ -101,6 +102,12 @@ export async function startWorkerProcess(
   const closeMcp = () => Promise.all(mcp.map((connection) => connection.close()));
 
   let worker: Worker;
+  const temporal = {
+    address: env.TEMPORAL_ADDRESS,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.RUNSTREAM_TASK_QUEUE,
+    payloadCodec: payloadCodecFor(env.RUNSTREAM_PAYLOAD_KEY),
+  };
   let metrics: MetricsServer | undefined;
   const metricsPort = options.metricsPort ?? env.RUNSTREAM_METRICS_PORT;
   let stalls: StallWatch | undefined;
@@ -110,7 +117,7 @@ export async function startWorkerProcess(
     [, worker] = await Promise.all([
       Promise.all(mcp.map((connection) => connection.start())),
       createRunstreamWorker({
-        temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE },
+        temporal,
         log: runLog,
         resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
         tools,
@@ -123,7 +130,7 @@ export async function startWorkerProcess(
     if (metricsPort !== undefined) metrics = await serveMetrics({ port: metricsPort });
     await publisher.publish(workerCatalogue(tools, agents, mcp));
     stalls = new StallWatch({
-      client: await connectTemporalClient({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.RUNSTREAM_TASK_QUEUE }),
+      client: await connectTemporalClient(temporal),
       taskQueue: env.RUNSTREAM_TASK_QUEUE,
       log: runLog,
       write: log,

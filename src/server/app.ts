@@ -1,4 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
+import type { PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import { createCors, noCors, type CorsSettings } from './cors.js';
 import type { EnqueueLimits } from './enqueue-limits.js';
 import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
 import { mountCatalogueRoutes } from './catalogue-routes.js';
+import { mountCodecRoutes } from './codec-routes.js';
 import { mountRunControlRoutes } from './run-control-routes.js';
 import { mountThreadRoutes } from './thread-routes.js';
 import type { ThreadService } from '../threads/thread-service.js';
@@ -43,6 +45,8 @@ export interface ApiDependencies {
   streamStats?: StreamStats;
   /** Which other origins' pages may call (none when undefined). */
   cors?: CorsSettings | undefined;
+  /** RUNSTREAM_PAYLOAD_KEY's codec, served to the Temporal UI at /v1/codec (none: payloads pass through). */
+  payloadCodec?: PayloadCodec | undefined;
 }
 
 export type ApiEnv = { Bindings: HttpBindings };
@@ -170,6 +174,7 @@ export function createApiApp(deps: ApiDependencies) {
       requireReader: (c, id) => auth.requireReader({ authorization: c.req.header('authorization'), token: c.req.query('token') }, id),
     });
   }
+  mountCodecRoutes(app, { codec: deps.payloadCodec }, { requireKey });
   mountCatalogueRoutes(app, deps, { requireKey });
   mountViewerPages(app);
   return app;

@@ -23,6 +23,7 @@ export interface CorsSettings {
 export const noCors: CorsSettings = { viewerOrigins: [], keyOrigins: [] };
 
 const eventsRoute = /^\/v1\/(runs|threads)\/[^/]+\/events$/;
+const codecRoute = /^\/v1\/codec\/(encode|decode)$/;
 const viewerHeaders = ['last-event-id', 'cache-control', 'accept'];
 const keyHeaders = [...viewerHeaders, 'authorization', 'content-type'];
 const keyMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -77,6 +78,8 @@ function grantFor(settings: CorsSettings, origin: string, path: string): Grant |
     if (settings.viewerOrigins.includes(origin)) return { allowOrigin: origin, methods: ['GET'], headers: viewerHeaders };
     return undefined;
   }
+  // The Temporal UI names the namespace in a header of its own when it asks the codec server.
+  if (keyOrigin && codecRoute.test(path)) return { allowOrigin: origin, methods: ['POST'], headers: [...keyHeaders, 'x-namespace'] };
   return keyOrigin ? { allowOrigin: origin, methods: keyMethods, headers: keyHeaders } : undefined;
 }
 

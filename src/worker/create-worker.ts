@@ -6,7 +6,7 @@ import { logger } from '../observability/logger.js';
 import { activityLogContext, PinoTemporalLogger } from '../observability/temporal-logging.js';
 import { temporalMetricsBindAddress, temporalMetricsUnavailable } from '../observability/temporal-metrics.js';
 import { WorkflowTaskFailureLogger } from '../stalls/workflow-task-failures.js';
-import { workflowsPath, type TemporalSettings } from '../temporal.js';
+import { dataConverterFor, workflowsPath, type TemporalSettings } from '../temporal.js';
 import { defaultWorkerTuning, type WorkerTuning } from './worker-tuning.js';
 
 export interface RunstreamWorkerOptions extends ActivityDependencies {
@@ -69,6 +69,8 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
+    // Payloads are encrypted outside the workflow sandbox: workflow code is the same with or without a key.
+    ...dataConverterFor(temporal),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
     interceptors: { activity: [activityMetricsInterceptor, activityLogContext] },
