@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   long: () => import('./long.js'),
   bundle: () => import('./bundle.js'),
   'worker-start': () => import('./worker-start.js'),
+  threads: () => import('./threads.js'),
 };
 
 // Words that are not an option or an option's value name benchmarks.

@@ -40,6 +40,9 @@ const { publishThreadEvent } = proxyLocalActivities<Activities>({
 const rememberedKeys = 256;
 /** Continue as new after this many updates even if Temporal does not suggest it (2,000 per history is the limit). */
 const updatesPerRun = 500;
+/** Continue as new past these, with room for the turn in progress to finish under the suggested 4,096 events and 4 MB. */
+const historyEventsPerRun = 3_000;
+const historyBytesPerRun = 3 * 1024 * 1024;
 
 /**
  * A conversation: an entity workflow that takes messages by Update, queues
@@ -144,7 +147,10 @@ export async function thread(input: ThreadInput): Promise<ThreadOutcome> {
     finishedTurns++;
     current = undefined;
     await publish({ type: 'turn.finished', runId: next.runId, threadId, turn: next.turn, position: 0, status });
-    if (!closedBy && (workflowInfo().continueAsNewSuggested || updates >= updatesPerRun)) {
+    const info = workflowInfo();
+    // Before Temporal's suggestion (4,096 events / 4 MB), not after it: each run's history stays under the limits.
+    const historyFull = info.continueAsNewSuggested || info.historyLength >= historyEventsPerRun || info.historySize >= historyBytesPerRun;
+    if (!closedBy && (historyFull || updates >= updatesPerRun)) {
       // Every thread event published (an update may queue one while we wait), then nothing of this run is left to do.
       for (let settled = publishing; ; settled = publishing) {
         await settled;

@@ -4,6 +4,7 @@ import { ConfigError, readEnv, requireServers } from '../config.js';
 import { parseModelName } from '../models.js';
 import { MissingBinaryError, ensureBinaries } from '../services/setup.js';
 import { isStreamId } from '../protocol/stream-id.js';
+import { isThreadId } from '../../workflows/thread-ids.js';
 import { CliError } from './cli-error.js';
 import { clientConfig } from './client-config.js';
 import { exitCodeFor, followRunInTerminal } from './follow.js';
@@ -36,6 +37,9 @@ const usage = `runstream — durable, streaming AI-agent runs
                 [--temperature T] [--top-p P] [--max-output-tokens N] [--stop S]... [--seed N]
                                                (--output-schema: the answer must be JSON fitting this
                                                JSON Schema; with --follow, stdout gets only that JSON)
+  runstream chat [--agent A] [--model M] [--tools a,b] [--thread thr_…]
+                                               a conversation over a thread: a turn per line, answers
+                                               on stdout, Ctrl-C cancels the answer, not the thread
   runstream watch <runId> [--after <eventId>]  follow a run's events live
   runstream cancel <runId>                     cancel a run; its partial text is kept
   runstream resume <runId>                     continue a failed or terminated run
@@ -174,6 +178,25 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       return exitCodeFor[await followRunInTerminal(client, run.id, outputSchema ? { structuredOutput: true } : {})];
+    }
+    case 'chat': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { agent: { type: 'string' }, model: { type: 'string' }, tools: { type: 'string' }, thread: { type: 'string' } },
+      });
+      if (values.model !== undefined) {
+        const parsed = parseModelName(values.model);
+        if (!parsed.ok) throw new CliError(`--model: ${parsed.message}`);
+      }
+      if (values.thread !== undefined && !isThreadId(values.thread)) throw new CliError('--thread: expected a thread id such as thr_0123456789abcdef0123456789');
+      const { apiUrl, apiKey } = clientConfig();
+      const { chat } = await import('./chat.js');
+      return chat(createClient({ url: apiUrl, apiKey }), {
+        agent: values.agent,
+        model: values.model,
+        tools: values.tools?.split(',').map((tool) => tool.trim()).filter(Boolean),
+        thread: values.thread,
+      });
     }
     case 'watch': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { after: { type: 'string' } } });
