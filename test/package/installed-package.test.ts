@@ -149,6 +149,8 @@ export const worker: Promise<WorkerProcess> = startWorker({ env: {} });
           REDIS_URL: env.REDIS_URL,
           RUNSTREAM_TASK_QUEUE: env.RUNSTREAM_TASK_QUEUE,
           RUNSTREAM_KEY_PREFIX: env.RUNSTREAM_KEY_PREFIX,
+          // Transcripts live in the blob store: the worker and the suite's API must share it.
+          RUNSTREAM_BLOB_DIR: env.RUNSTREAM_BLOB_DIR,
           OPENAI_API_KEY: env.OPENAI_API_KEY,
           OPENAI_BASE_URL: env.OPENAI_BASE_URL,
         },
