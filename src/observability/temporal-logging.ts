@@ -1,6 +1,7 @@
 import type { Context as ActivityContext } from '@temporalio/activity';
-import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import type { LogLevel, LogMetadata } from '@temporalio/common';
 import type { ActivityInterceptors } from '@temporalio/worker';
+import { LevelLogger } from './level-logger.js';
 import type { Logger } from 'pino';
 
 const methods = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
@@ -10,8 +11,10 @@ const methods = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ER
  * pino lines. A workflow's or activity's lines carry `runId` (run ids are
  * workflow ids) besides Temporal's own fields.
  */
-export class PinoTemporalLogger implements TemporalLogger {
-  constructor(private readonly pino: Logger) {}
+export class PinoTemporalLogger extends LevelLogger {
+  constructor(private readonly pino: Logger) {
+    super();
+  }
 
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
     const { workflowId, runId, error, ...rest } = meta as LogMetadata & { workflowId?: unknown; runId?: unknown; error?: unknown };
@@ -21,22 +24,6 @@ export class PinoTemporalLogger implements TemporalLogger {
     if (typeof workflowId === 'string') fields.runId = workflowId;
     if (error !== undefined) fields.err = error;
     this.pino[methods[level] ?? 'info'](fields, message);
-  }
-
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
   }
 }
 

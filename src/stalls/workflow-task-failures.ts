@@ -1,4 +1,5 @@
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { LevelLogger } from '../observability/level-logger.js';
 
 /**
  * Workflow-task failures as the worker's runtime reports them. Temporal
@@ -25,10 +26,12 @@ const perAttempt = ['Error while completing workflow activation', '[TMPRL1103]']
 const oncePerRun = new Set(['Workflow failed', 'Failed to process Workflow Activation']);
 const rememberedRuns = 10_000;
 
-export class WorkflowTaskFailureLogger implements Logger {
+export class WorkflowTaskFailureLogger extends LevelLogger {
   private readonly seen = new Set<string>();
 
-  constructor(private readonly inner: Logger) {}
+  constructor(private readonly inner: Logger) {
+    super();
+  }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     const runId = typeof meta?.runId === 'string' ? meta.runId : undefined;
@@ -44,21 +47,5 @@ export class WorkflowTaskFailureLogger implements Logger {
       this.seen.add(key);
     }
     this.inner.log(level, message, meta);
-  }
-
-  trace(message: string, meta?: LogMetadata): void {
-    this.log('TRACE', message, meta);
-  }
-  debug(message: string, meta?: LogMetadata): void {
-    this.log('DEBUG', message, meta);
-  }
-  info(message: string, meta?: LogMetadata): void {
-    this.log('INFO', message, meta);
-  }
-  warn(message: string, meta?: LogMetadata): void {
-    this.log('WARN', message, meta);
-  }
-  error(message: string, meta?: LogMetadata): void {
-    this.log('ERROR', message, meta);
   }
 }
