@@ -24,7 +24,7 @@ import { hasZodOutput, parseTypedResult, toWireRequest, zodSchemaOf, type TypedR
 
 export { RunstreamApiError } from './api-client-error.js';
 export type { RunStream } from './run-stream.js';
-export type { CreateThreadOptions, SentMessage, Thread, ThreadView, TurnStream } from './threads.js';
+export type { CreateThreadOptions, SentMessage, Thread, ThreadDetails, TurnStream } from './threads.js';
 export type { TypedOutput, TypedRunRequest, TypedRunResult } from './typed-output.js';
 export { parseTypedResult } from './typed-output.js';
 export type { CreateRunRequest } from '../runs/run-request.js';
@@ -33,7 +33,7 @@ export type { RunSummary } from '../runs/run-service.js';
 export type { RunView as RunDetails } from '../runs/run-service.js';
 export type { RunResult } from '../protocol/messages.js';
 /** `RunView` is the state `client.watch()` yields, folded from the events (`foldRun` of `runstream/events`). */
-export type { LoggedEvent, ParsedRunEvent, RunEvent, RunView, StepView, ToolCallView, UnknownRunEvent } from '../protocol/index.js';
+export type { LoggedEvent, ParsedRunEvent, RunEvent, RunView, StepView, ThreadView, ToolCallView, UnknownRunEvent } from '../protocol/index.js';
 export { MalformedEventError } from '../protocol/index.js';
 
 export interface ClientOptions {

@@ -1,6 +1,7 @@
-import type { LoggedEvent, ParsedRunEvent, RunEventOf, TerminalEvent } from '../protocol/index.js';
+import { emptyThreadView, foldThread, type LoggedEvent, type ParsedRunEvent, type RunEventOf, type TerminalEvent, type ThreadView } from '../protocol/index.js';
 import type { Message, RunResult, Usage } from '../protocol/messages.js';
 import type { CreateRunRequest } from '../runs/run-request.js';
+import type { SubscribeOptions } from './index.js';
 import { createRunStream, type RunStream } from './run-stream.js';
 
 /** `POST /v1/threads`: a run's settings without `input`; every turn runs with them. */
@@ -15,7 +16,8 @@ export interface SentMessage {
   position: number;
 }
 
-export interface ThreadView {
+/** A thread as `GET /v1/threads/:id` answers it. */
+export interface ThreadDetails {
   id: string;
   status: 'idle' | 'running' | 'waiting' | 'closed';
   createdAt: string;
@@ -41,15 +43,15 @@ export interface Thread {
   /** Sends, then follows that turn: `{ run, events, result }` as `client.stream()` does for a run. */
   stream(input: CreateRunRequest['input'], options?: { idempotencyKey?: string; signal?: AbortSignal }): TurnStream;
   /** Every event of every turn, in order, after `after`; ends when the thread closes. */
-  subscribe(options?: { after?: string; signal?: AbortSignal }): AsyncGenerator<LoggedEvent>;
-  get(): Promise<ThreadView>;
+  subscribe(options?: SubscribeOptions): AsyncGenerator<LoggedEvent>;
+  get(): Promise<ThreadDetails>;
   /** Closes once the turns already accepted have run. */
   close(): Promise<{ id: string; status: 'closed' | 'closing' }>;
 }
 
 interface ClientParts {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
-  follow(path: string, isLast: (event: ParsedRunEvent) => boolean, what: string, options?: { after?: string; signal?: AbortSignal }): AsyncGenerator<LoggedEvent>;
+  follow(path: string, isLast: (event: ParsedRunEvent) => boolean, what: string, options?: SubscribeOptions): AsyncGenerator<LoggedEvent>;
   subscribe(runId: string, options?: { signal?: AbortSignal }): AsyncGenerator<LoggedEvent>;
   outcome(runId: string, event: TerminalEvent | RunEventOf<'snapshot'>): Promise<RunResult>;
 }
@@ -58,8 +60,24 @@ interface ClientParts {
 const isThreadEnd = (event: ParsedRunEvent) => event.type === 'thread.closed' || (event.type === 'snapshot' && event.status === 'closed');
 
 export function createThreads(client: ClientParts) {
+  const threadPath = (id: string) => `/v1/threads/${encodeURIComponent(id)}`;
+  /**
+   * Every event of every turn, in order, from `after` on, resumed with
+   * Last-Event-ID; ends when the thread closes. With `token` (the thread's
+   * viewer token, or a function that renews it) no API key is needed: this is
+   * what a browser page uses.
+   */
+  const subscribe = (threadId: string, options: SubscribeOptions = {}) => client.follow(`${threadPath(threadId)}/events`, isThreadEnd, 'thread', options);
+  /** The thread as state: every turn folded (`foldThread`), yielded after each event. */
+  async function* watch(threadId: string, options: SubscribeOptions = {}): AsyncGenerator<ThreadView> {
+    let view = emptyThreadView(threadId);
+    for await (const { id, event } of subscribe(threadId, options)) {
+      view = foldThread(view, event, id);
+      yield view;
+    }
+  }
   const handle = (id: string, links: { viewerToken?: string; eventsUrl?: string } = {}): Thread => {
-    const path = `/v1/threads/${encodeURIComponent(id)}`;
+    const path = threadPath(id);
     const send = (input: CreateRunRequest['input'], options: { idempotencyKey?: string } = {}) =>
       client.call<SentMessage>('POST', `${path}/messages`, { input, ...options });
     return {
@@ -71,8 +89,8 @@ export function createThreads(client: ClientParts) {
         const sent = send(input, sendOptions).then((answer) => ({ ...answer, id: answer.runId }));
         return createRunStream(sent, (runId) => client.subscribe(runId, signal ? { signal } : {}), client.outcome);
       },
-      subscribe: (options = {}) => client.follow(`${path}/events`, isThreadEnd, 'thread', options),
-      get: () => client.call<ThreadView>('GET', path),
+      subscribe: (options = {}) => subscribe(id, options),
+      get: () => client.call<ThreadDetails>('GET', path),
       close: () => client.call<{ id: string; status: 'closed' | 'closing' }>('POST', `${path}/close`),
     };
   };
@@ -84,5 +102,9 @@ export function createThreads(client: ClientParts) {
     },
     /** A handle on an existing thread. */
     open: (threadId: string): Thread => handle(threadId),
+    subscribe,
+    watch,
+    /** A fresh read-only viewer token for the thread and its turns (they expire). */
+    viewerToken: (threadId: string) => client.call<{ viewerToken: string; expiresAt: string }>('POST', `${threadPath(threadId)}/viewer-token`),
   };
 }

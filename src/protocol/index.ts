@@ -15,3 +15,4 @@ export * from './run-view.js';
 export { foldRun, addUsage } from './fold-run.js';
 export { foldStep } from './fold-step.js';
 export { stepsFromTranscript } from './transcript-steps.js';
+export { emptyThreadView, foldThread, threadStatuses, type ThreadStatus, type ThreadView } from './fold-thread.js';

@@ -18,9 +18,19 @@ interface PageRun {
   done: boolean;
   error?: string;
 }
+interface PageThread {
+  /** The folded thread after the last event: each turn's step texts and status. */
+  turns: { runId: string; turn: number | undefined; status: string; text: string }[];
+  status: string;
+  events: number;
+  reconnects: number;
+  done: boolean;
+  error?: string;
+}
 declare global {
   interface Window {
     run: PageRun;
+    thread: PageThread;
     runstream: ClientModule;
   }
 }
@@ -106,6 +116,57 @@ describe('browser client (chromium)', { timeout: 120_000 }, () => {
     expect(state.error).toBeUndefined();
     expect(state.ids).toEqual((await fullLog(run.id)).map((entry) => entry.id));
     expect(state.types.at(-1)).toBe('run.completed');
+    await page.close();
+  });
+
+  it('watches a thread with only its viewer token: every turn folded, across an API restart mid-turn, text exactly once', async () => {
+    const long = Array.from({ length: 100 }, (_, index) => `t${index}`).join(' ');
+    const model = await registerScript({ turns: [{ text: 'unused' }], replies: { 'first?': [{ text: 'First answer.' }], 'second?': [{ text: long, delayMs: 25 }] } });
+    const thread = await stack.client.threads.create({ model: `openai:${model}`, tools: [] });
+    const page = await browser.newPage();
+    page.setDefaultTimeout(50_000);
+    await page.goto(`${app.origin}/`);
+    await page.waitForFunction(() => window.runstream !== undefined);
+    await page.evaluate(
+      ({ apiUrl, threadId, token }) => {
+        const state: PageThread = { turns: [], status: 'idle', events: 0, reconnects: 0, done: false };
+        window.thread = state;
+        const client = window.runstream.createClient({ url: apiUrl, reconnectDelayMs: 100 });
+        void (async () => {
+          try {
+            for await (const view of client.threads.watch(threadId, { token, onReconnect: () => state.reconnects++ })) {
+              state.events++;
+              state.status = view.status;
+              state.turns = view.turns.map((turn) => ({ runId: turn.runId, turn: turn.turn?.turn, status: turn.status, text: turn.steps.map((step) => step.text).join('') }));
+            }
+          } catch (error) {
+            state.error = `${(error as Error).name}: ${(error as Error).message}`;
+          }
+          state.done = true;
+        })();
+      },
+      { apiUrl, threadId: thread.id, token: thread.viewerToken! },
+    );
+    await thread.stream('first?').result;
+    const second = thread.stream('second?');
+    await page.waitForFunction(() => (window.thread.turns[1]?.text.length ?? 0) > 40);
+    await api!.close();
+    api = undefined;
+    await page.waitForFunction(() => window.thread.reconnects > 0);
+    api = await startApi();
+    expect((await second.result).output).toBe(long);
+    await thread.close();
+    await page.waitForFunction(() => window.thread.done);
+    const state = await page.evaluate(() => window.thread);
+    expect(state.error).toBeUndefined();
+    expect(state.status).toBe('closed');
+    const details = await thread.get();
+    const answers = details.messages.filter((message) => message.role === 'assistant').map((message) => message.content);
+    expect(state.turns.map(({ turn, status, text }) => ({ turn, status, text }))).toEqual([
+      { turn: 1, status: 'completed', text: answers[0] },
+      { turn: 2, status: 'completed', text: answers[1] },
+    ]);
+    expect(answers).toEqual(['First answer.', long]);
     await page.close();
   });
 
