@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const pages = { viewer: 'src/viewer/run-page.ts', 'runs-list': 'src/viewer/runs-list.ts' };
+const pages = { viewer: 'src/viewer/run-page.ts', thread: 'src/viewer/thread-page.ts', 'runs-list': 'src/viewer/runs-list.ts' };
 
 await build({
   entryPoints: Object.fromEntries(Object.entries(pages).map(([name, source]) => [name, join(root, source)])),

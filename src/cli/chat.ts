@@ -24,6 +24,7 @@ export async function chat(client: ReturnType<typeof createClient>, options: Cha
   if (options.thread) await thread.get(); // an unknown thread fails here, before the first prompt
   const interactive = Boolean(process.stdin.isTTY);
   process.stderr.write(`thread ${thread.id} — ${interactive ? 'Ctrl-C cancels an answer, Ctrl-D leaves' : 'one turn per line'}\n`);
+  if (thread.viewerUrl) process.stderr.write(`watch it in a browser: ${thread.viewerUrl}\n`);
   const lines = createInterface({ input: process.stdin, output: interactive ? process.stderr : undefined, prompt: '> ', terminal: interactive });
 
   let current: { runId: string; cancelled: boolean } | undefined;

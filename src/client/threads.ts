@@ -38,6 +38,8 @@ export interface Thread {
   /** Read-only, for this thread and its turns; expires. */
   viewerToken?: string;
   eventsUrl?: string;
+  /** The viewer page of this thread (every turn, live), with the viewer token. */
+  viewerUrl?: string;
   /** Queues a turn; answers once the thread accepted it. */
   send(input: CreateRunRequest['input'], options?: { idempotencyKey?: string }): Promise<SentMessage>;
   /** Sends, then follows that turn: `{ run, events, result }` as `client.stream()` does for a run. */
@@ -76,7 +78,7 @@ export function createThreads(client: ClientParts) {
       yield view;
     }
   }
-  const handle = (id: string, links: { viewerToken?: string; eventsUrl?: string } = {}): Thread => {
+  const handle = (id: string, links: { viewerToken?: string; eventsUrl?: string; viewerUrl?: string } = {}): Thread => {
     const path = threadPath(id);
     const send = (input: CreateRunRequest['input'], options: { idempotencyKey?: string } = {}) =>
       client.call<SentMessage>('POST', `${path}/messages`, { input, ...options });
@@ -97,8 +99,8 @@ export function createThreads(client: ClientParts) {
   return {
     /** Starts a thread; the same `idempotencyKey` answers the same thread. */
     create: async (options: CreateThreadOptions = {}): Promise<Thread> => {
-      const created = await client.call<{ id: string; viewerToken: string; eventsUrl: string }>('POST', '/v1/threads', options);
-      return handle(created.id, { viewerToken: created.viewerToken, eventsUrl: created.eventsUrl });
+      const created = await client.call<{ id: string; viewerToken: string; eventsUrl: string; viewerUrl: string }>('POST', '/v1/threads', options);
+      return handle(created.id, { viewerToken: created.viewerToken, eventsUrl: created.eventsUrl, viewerUrl: created.viewerUrl });
     },
     /** A handle on an existing thread. */
     open: (threadId: string): Thread => handle(threadId),

@@ -58,6 +58,7 @@ export function mountThreadRoutes(app: Hono<ApiEnv>, deps: ApiDependencies & { t
       viewerToken: token,
       viewerTokenExpiresAt: new Date(expiresAt * 1000).toISOString(),
       eventsUrl: new URL(`/v1/threads/${id}/events`, c.req.url).toString(),
+      viewerUrl: new URL(`/threads/${id}?token=${encodeURIComponent(token)}`, c.req.url).toString(),
     };
   };
 

@@ -1,15 +1,6 @@
-import {
-  assertNever,
-  compareStreamIds,
-  emptyRunView,
-  foldRun,
-  isFinalStatus,
-  parseRunEventJson,
-  runEventTypes,
-  type ParsedRunEvent,
-  type RunView,
-} from '../protocol/index.js';
-import { apiKeyName, byId, el, json } from './dom.js';
+import { assertNever, emptyRunView, foldRun, isFinalStatus, type ParsedRunEvent, type RunView } from '../protocol/index.js';
+import { byId, el, json } from './dom.js';
+import { LiveStream, setStatus } from './live-stream.js';
 import { StepCard } from './step-card.js';
 
 /**
@@ -19,23 +10,9 @@ import { StepCard } from './step-card.js';
  * the page shows the view, so what it shows is the final transcript.
  */
 const runId = decodeURIComponent(location.pathname.split('/').filter(Boolean).at(-1) ?? '');
-let token = new URLSearchParams(location.search).get('token');
 let view: RunView = emptyRunView(runId);
 const cards = new Map<number, StepCard>();
-let source: EventSource | undefined;
 let ended = false;
-let retryDelay = 1_000;
-
-function setStatus(status: string): void {
-  document.body.dataset.status = status;
-  byId('status').textContent = status;
-  byId('status').className = `badge ${status}`;
-}
-
-function setConnection(state: string, text: string): void {
-  document.body.dataset.connection = state;
-  byId('connection').textContent = text;
-}
 
 function cardFor(step: number): StepCard {
   let card = cards.get(step);
@@ -143,8 +120,7 @@ function summaryOf(run: RunView, fromSnapshot: boolean): string {
 function finish(run: RunView, fromSnapshot: boolean): void {
   if (ended) return;
   ended = true;
-  setConnection('ended', '');
-  source?.close();
+  stream.end();
   const summary = byId('summary');
   summary.textContent = summaryOf(run, fromSnapshot);
   // A run asked for structured output shows the validated object under the summary.
@@ -153,79 +129,18 @@ function finish(run: RunView, fromSnapshot: boolean): void {
   summary.hidden = false;
 }
 
-function receive(message: MessageEvent<string>): void {
-  const id = message.lastEventId || undefined;
-  // The browser resumes with Last-Event-ID; ids at or before the last one applied are skipped all the same.
-  if (id && view.lastEventId && compareStreamIds(id, view.lastEventId) <= 0) return;
-  let event: ParsedRunEvent;
-  try {
-    event = parseRunEventJson(message.data);
-  } catch (error) {
-    console.warn('runstream: an event could not be read, skipped', error);
-    return;
-  }
-  const previous = view;
-  view = foldRun(view, event, id);
-  show(previous, view, event);
-}
-
-/** A fresh viewer token when this tab holds an API key; else undefined. */
-async function renewToken(): Promise<string | undefined> {
-  const key = sessionStorage.getItem(apiKeyName);
-  if (!key) return undefined;
-  const response = await fetch(`/v1/runs/${encodeURIComponent(runId)}/viewer-token`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
-  if (!response.ok) return undefined;
-  return ((await response.json()) as { viewerToken?: string }).viewerToken;
-}
-
-function connect(): void {
-  if (!token) {
-    void renewToken().then((renewed) => {
-      if (!renewed) return problem('This page needs a viewer token (?token=…), or open the run from the list with an API key.');
-      token = renewed;
-      connect();
-    });
-    return;
-  }
-  const params = new URLSearchParams({ token });
-  if (view.lastEventId) params.set('after', view.lastEventId);
-  const opened = new EventSource(`/v1/runs/${encodeURIComponent(runId)}/events?${params}`);
-  source = opened;
-  opened.addEventListener('open', () => {
-    retryDelay = 1_000;
-    setConnection('live', '● live');
-  });
-  for (const type of runEventTypes) opened.addEventListener(type, receive);
-  opened.addEventListener('error', () => {
-    if (ended) return;
-    setConnection('reconnecting', '◌ reconnecting…');
-    if (opened.readyState === EventSource.CONNECTING) return;
-    // Closed for good (an HTTP error such as an expired token, or the server went away): reopen ourselves.
-    opened.close();
-    setTimeout(() => void reopen(), retryDelay);
-  });
-}
-
-async function reopen(): Promise<void> {
-  const check = await fetch(`/v1/runs/${encodeURIComponent(runId)}/events?token=${encodeURIComponent(token ?? '')}&after=${view.lastEventId ?? ''}`, {
-    headers: { accept: 'text/event-stream' },
-  }).catch(() => undefined);
-  if (check) {
-    void check.body?.cancel();
-    if (check.status === 401) token = (await renewToken()) ?? token;
-    if (check.status === 401 && !sessionStorage.getItem(apiKeyName)) return problem('The viewer token expired; ask for a new link (POST /v1/runs/:id/viewer-token).');
-    if (check.status === 403 || check.status === 404) return problem(`This run cannot be shown (HTTP ${check.status}).`);
-  }
-  retryDelay = Math.min(retryDelay * 2, 10_000);
-  connect();
-}
-
-function problem(text: string): void {
-  setConnection('closed', '');
-  byId('problem').textContent = text;
-  byId('problem').hidden = false;
-}
+const stream = new LiveStream({
+  kind: 'runs',
+  id: runId,
+  noun: 'run',
+  lastEventId: () => view.lastEventId,
+  receive: (event, id) => {
+    const previous = view;
+    view = foldRun(view, event, id);
+    show(previous, view, event);
+  },
+});
 
 byId('run-id').textContent = runId;
 document.title = `runstream · ${runId}`;
-connect();
+stream.connect();

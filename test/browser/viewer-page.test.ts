@@ -92,6 +92,37 @@ describe('viewer page (chromium)', { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  it('shows a thread: every turn with its answer, the live one as it streams, and the thread closed at the end', async () => {
+    const long = Array.from({ length: 90 }, (_, index) => `turn${index}`).join(' ');
+    const model = await registerScript({ turns: [{ text: 'unused' }], replies: { 'Hello?': [{ text: 'Hello to you.' }], 'Tell me more.': [{ text: long, delayMs: 25 }] } });
+    const thread = await stack.client.threads.create({ model: `openai:${model}`, tools: [] });
+    expect(thread.viewerUrl).toBe(`${stack.api.url}/threads/${thread.id}?token=${encodeURIComponent(thread.viewerToken!)}`);
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`http://127.0.0.1:${port}/threads/${thread.id}?token=${encodeURIComponent(thread.viewerToken!)}`);
+    await page.waitForSelector('body[data-connection="live"]');
+    await thread.stream('Hello?').result;
+    const second = thread.stream('Tell me more.');
+    // The second turn shows while it streams, under the finished first one.
+    await page.waitForFunction(() => (document.querySelector('.turn[data-turn="2"] .step .text')?.textContent ?? '').length > 30);
+    expect(await page.getAttribute('.turn[data-turn="2"]', 'data-status')).toBe('running');
+    expect((await second.result).output).toBe(long);
+    await thread.close();
+    await page.waitForSelector('body[data-status="closed"]');
+    expect(await page.textContent('.turn[data-turn="1"] .turn-input')).toBe('Hello?');
+    expect(await page.textContent('.turn[data-turn="1"] .step .text')).toBe('Hello to you.');
+    expect(await page.textContent('.turn[data-turn="2"] .step .text')).toBe(long);
+    expect(await page.getAttribute('.turn[data-turn="2"]', 'data-status')).toBe('completed');
+    // Each turn links its own run's page, which the thread's token opens too.
+    const runLink = await page.getAttribute('.turn[data-turn="1"] a.turn-run', 'href');
+    await page.goto(`http://127.0.0.1:${port}${runLink}`);
+    await page.waitForSelector('body[data-status="completed"]');
+    expect(await page.textContent('.step[data-step="1"] .text')).toBe('Hello to you.');
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('lists recent runs with an API key kept in sessionStorage, and opens one with a fresh viewer token', async () => {
     const model = await registerScript({ turns: [{ text: 'Listed and opened.' }] });
     const run = await stack.client.enqueue({ input: 'list me', model: `openai:${model}`, tools: [] });

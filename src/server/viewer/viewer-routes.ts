@@ -6,7 +6,8 @@ import type { ApiEnv } from '../app.js';
  * The viewer pages: HTML and CSS from ./assets, and their scripts, built from
  * src/viewer/ by `npm run build` (scripts/build-viewer.mjs) into the same
  * folder of dist/. `/` lists recent runs with the API key the page asks for
- * (kept in sessionStorage); `/runs/:id?token=…` needs only the run's viewer token.
+ * (kept in sessionStorage); `/runs/:id?token=…` needs only the run's viewer token,
+ * `/threads/:id?token=…` only the thread's.
  */
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
@@ -21,7 +22,9 @@ function script(name: string): string {
 const assets = {
   index: asset('index.html'),
   run: asset('run.html'),
+  thread: asset('thread.html'),
   script: script('viewer.js'),
+  threadScript: script('thread.js'),
   listScript: script('runs-list.js'),
   style: asset('viewer.css'),
 };
@@ -37,7 +40,9 @@ const securityHeaders = {
 export function mountViewerPages(app: Hono<ApiEnv>): void {
   app.get('/', (c) => c.html(assets.index, 200, securityHeaders));
   app.get('/runs/:id', (c) => c.html(assets.run, 200, securityHeaders));
+  app.get('/threads/:id', (c) => c.html(assets.thread, 200, securityHeaders));
   app.get('/assets/viewer.js', (c) => c.body(assets.script, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
+  app.get('/assets/thread.js', (c) => c.body(assets.threadScript, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/assets/runs-list.js', (c) => c.body(assets.listScript, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
   app.get('/assets/viewer.css', (c) => c.body(assets.style, 200, { ...securityHeaders, 'content-type': 'text/css; charset=utf-8' }));
 }
