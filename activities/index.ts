@@ -1,5 +1,6 @@
 import type { ActivityDependencies } from './dependencies.js';
 import { createAppendTranscript } from './append-transcript.js';
+import { createApprovalCheck } from './approval-check.js';
 import { createModelStep, type ModelStepInput } from './model-step.js';
 import { createPublishRunEvent } from './publish-run-event.js';
 import { createPublishThreadEvent } from './publish-thread-event.js';
@@ -19,6 +20,7 @@ import type { StepOutput, ToolMessage } from '../src/protocol/messages.js';
 
 export type { ActivityDependencies } from './dependencies.js';
 export type { AppendTranscriptInput } from './append-transcript.js';
+export type { ApprovalCheck, ApprovalCheckInput } from './approval-check.js';
 export type { ModelStepInput } from './model-step.js';
 export type { PublishRunEventInput } from './publish-run-event.js';
 export type { PublishThreadEventInput } from './publish-thread-event.js';
@@ -53,5 +55,6 @@ export function createActivities(deps: ActivityDependencies) {
     recoverStep: createRecoverStep(deps),
     publishThreadEvent: createPublishThreadEvent(deps),
     appendTranscript: createAppendTranscript(deps),
+    checkApproval: createApprovalCheck(deps),
   };
 }

@@ -20,6 +20,7 @@ import { InlineTranscript, StoredTranscript, type RunTranscript, type StepDone }
 import { structuredOutputOf } from './structured-output.js';
 import { fitPayload } from './payload-guard.js';
 import { addUsage } from './usage.js';
+import { ApprovalGate } from './approval-gate.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -49,11 +50,11 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     if (!proxy) timed.set(timeoutMs, (proxy = proxyActivities<Activities>(toolOptions(timeoutMs)).toolCall));
     return proxy;
   };
-  const { publishRunEvent, recoverStep, appendTranscript } = proxyActivities<Activities>({
+  const { publishRunEvent, recoverStep, appendTranscript, checkApproval } = proxyActivities<Activities>({
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
-  return { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript };
+  return { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript, checkApproval };
 }
 
 /** From the run's start (before any continue-as-new) to now, in workflow time: the same on every replay. */
@@ -76,7 +77,7 @@ const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
  * transcript, marked interrupted (cancel keeps what was said; resume reads it).
  */
 export async function agentRun(input: AgentRunInput): Promise<RunResult | StoredRunResult> {
-  const { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript } = activitiesFor(input.durability);
+  const { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript, checkApproval } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
   // Runs recorded before the blob store keep their transcript in workflow state, so their histories replay; so do
   // a thread's turns for now, since the thread workflow holds its transcript and takes each turn's messages back.
@@ -92,6 +93,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
   let resumeFrom: StepCheckpoint | undefined = input.carried ? undefined : input.resumed?.partial;
   const { messages: _initial, carried: _carried, resumed: _resumed, transcript: _transcript, pending: _pending, ...settings } = input;
   setHandler(progressQuery, () => ({ phase, step: steps, ...transcript.progress(), settings }));
+  const approvals = new ApprovalGate(input);
 
   try {
     if (!input.carried) {
@@ -140,9 +142,18 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       finishReason = output.finishReason;
       const calls = output.toolCalls;
       if (calls.length === 0) break;
-      // Settle every call before going on, so a cancel waits for each tool to stop.
+      // Settle every call before going on, so a cancel waits for each tool to stop. Calls wait for approval independently.
+      const step = steps;
       const settled = await Promise.allSettled(
-        calls.map((call) => transcript.tool(toolCallWithin(input.toolSettings?.[call.name]?.timeoutMs), { runId, step: steps, call })),
+        calls.map((call) =>
+          approvals.guard({
+            step,
+            call,
+            check: (gate) => checkApproval({ runId, step, ...transcript.callOf(call), ...gate }),
+            publish: (event) => publishRunEvent({ runId, event }),
+            run: () => transcript.tool(toolCallWithin(input.toolSettings?.[call.name]?.timeoutMs), { runId, step, call }),
+          }),
+        ),
       );
       settled.forEach((outcome, index) => {
         const call = calls[index]!;

@@ -23,7 +23,10 @@ export interface DurabilitySettings {
 export interface ToolSettings {
   /** The tool activity's start-to-close timeout (default 10 minutes). */
   timeoutMs?: number;
+  /** Some calls of this tool wait for a person (always, or as the tool's function says, asked in the worker). */
   needsApproval?: boolean;
+  /** How long such a call waits before it counts as denied (default 24 hours). */
+  approvalTimeoutMs?: number;
 }
 
 /** Workflow input: plain JSON, no secrets (keys live in the worker's environment). */
@@ -50,6 +53,10 @@ export interface AgentRunInput {
   /** Only tools with settings of their own are listed. */
   toolSettings?: Record<string, ToolSettings>;
   maxSteps: number;
+  /** Tools whose calls wait for a person in this run, on top of those whose settings say `needsApproval`. */
+  requireApproval?: string[] | 'all' | undefined;
+  /** How long a call waits for a decision in this run (wins over the tool's own; default 24 hours). */
+  approvalTimeoutMs?: number | undefined;
   /** The caller's `metadata`, passed on to `run.started` as given. */
   metadata?: Record<string, unknown> | undefined;
   /** Sampling settings sent with every model step. */

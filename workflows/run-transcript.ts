@@ -1,4 +1,4 @@
-import type { createActivities, HeldMessage, ModelStepInput } from '../activities/index.js';
+import type { ApprovalCheckInput, createActivities, HeldMessage, ModelStepInput } from '../activities/index.js';
 import type { StoredRunResult, TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { FinishReason, Message, RunResult, StructuredOutcome, ToolCall, Usage } from '../src/protocol/messages.js';
 import type { RunProgress } from './definitions.js';
@@ -24,6 +24,8 @@ export interface RunTranscript {
   /** Runs one call of the last step; what it returns is added in call order by `add`. */
   tool(proxy: ToolProxy, input: { runId: string; step: number; call: { callId: string; name: string } }): Promise<HeldMessage>;
   add(message: HeldMessage): void;
+  /** Where the approval check reads a call of the last step from (its arguments never pass through the workflow by ref). */
+  callOf(call: { callId: string; name: string }): Pick<ApprovalCheckInput, 'call' | 'from'>;
   /** The text of the last message when it was interrupted (what a cancel keeps). */
   interruptedText(): string;
   progress(): Pick<RunProgress, 'messages' | 'transcript' | 'pending'>;
@@ -66,6 +68,10 @@ export class InlineTranscript implements RunTranscript {
 
   add(message: HeldMessage): void {
     if (isInline(message)) this.messages.push(message);
+  }
+
+  callOf(call: { callId: string; name: string }) {
+    return { call: this.calls.find((candidate) => candidate.callId === call.callId) ?? call };
   }
 
   interruptedText(): string {
@@ -120,6 +126,10 @@ export class StoredTranscript implements RunTranscript {
 
   add(message: HeldMessage): void {
     this.pending.push(message);
+  }
+
+  callOf(call: { callId: string; name: string }) {
+    return { call, from: this.last };
   }
 
   interruptedText(): string {

@@ -17,6 +17,7 @@ export const catalogueToolSchema = z.object({
   needsApproval: z.boolean(),
   retry: z.enum(toolRetryPolicies),
   timeoutMs: z.number().int().positive().optional(),
+  approvalTimeoutMs: z.number().int().positive().optional(),
 });
 export type CatalogueTool = z.infer<typeof catalogueToolSchema>;
 

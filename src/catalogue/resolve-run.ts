@@ -4,6 +4,7 @@ import { mergeModelSettings, modelSettingsIssues } from '../runs/model-settings.
 import type { CreateRunRequest, InputIssue } from '../runs/run-request.js';
 import type { OutputSpec } from '../structured/output-spec.js';
 import { builtinTools } from '../tools/builtin.js';
+import type { ToolSettings } from '../../workflows/run-input.js';
 import type { CatalogueView } from './catalogue-reader.js';
 
 /** What a run is started with once its agent and the catalogue are applied. */
@@ -16,8 +17,11 @@ export interface ResolvedRun {
   output?: OutputSpec;
   modelSettings?: ModelSettings;
   budget?: CatalogueAgent['budget'];
-  /** Per-tool settings the workflow needs (activity timeouts), from the catalogue. */
-  toolSettings?: Record<string, { timeoutMs?: number; needsApproval?: boolean }>;
+  /** Per-tool settings the workflow needs (activity timeouts, approvals), from the catalogue. */
+  toolSettings?: Record<string, ToolSettings>;
+  /** The request's own approval gate and wait (tools declared with `needsApproval` wait whatever this says). */
+  requireApproval?: string[] | 'all';
+  approvalTimeoutMs?: number;
 }
 
 /** Why a request cannot start: 400 (bad input), 409 (workers disagree on a name), 503 (no worker is live yet). */
@@ -95,10 +99,21 @@ export function resolveRun(
   const settingsIssues = modelSettingsIssues(model, modelSettings);
   if (settingsIssues.length > 0) return { ok: false, refusal: { kind: 'invalid', issues: settingsIssues } };
 
+  const notTools = Array.isArray(request.requireApproval) ? request.requireApproval.filter((name) => !tools.includes(name)) : [];
+  if (notTools.length > 0) {
+    const message = `requireApproval names ${notTools.length === 1 ? 'a tool' : 'tools'} this run does not have: ${list(notTools)}; the run's tools: ${tools.join(', ') || 'none'}`;
+    return { ok: false, refusal: { kind: 'invalid', issues: [{ path: 'requireApproval', message }] } };
+  }
+
   const toolSettings = Object.fromEntries(
     tools.flatMap((name) => {
-      const timeoutMs = view.tools.get(name)?.definition.timeoutMs;
-      return timeoutMs === undefined ? [] : [[name, { timeoutMs }]];
+      const definition = view.tools.get(name)?.definition;
+      const settings: ToolSettings = {
+        ...(definition?.timeoutMs === undefined ? {} : { timeoutMs: definition.timeoutMs }),
+        ...(definition?.needsApproval ? { needsApproval: true } : {}),
+        ...(definition?.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: definition.approvalTimeoutMs }),
+      };
+      return Object.keys(settings).length === 0 ? [] : [[name, settings]];
     }),
   );
   const instructions = request.instructions ?? agent?.instructions;
@@ -116,6 +131,8 @@ export function resolveRun(
       ...(modelSettings === undefined ? {} : { modelSettings }),
       ...(budget === undefined ? {} : { budget }),
       ...(Object.keys(toolSettings).length > 0 ? { toolSettings } : {}),
+      ...(request.requireApproval === undefined ? {} : { requireApproval: request.requireApproval }),
+      ...(request.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: request.approvalTimeoutMs }),
     },
   };
 }

@@ -15,6 +15,7 @@ export function workerCatalogue(registry: ToolRegistry, agents: CatalogueAgent[]
       needsApproval: tool.needsApproval,
       retry: tool.retry,
       ...(tool.timeoutMs === undefined ? {} : { timeoutMs: tool.timeoutMs }),
+      ...(tool.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: tool.approvalTimeoutMs }),
     })),
     agents: agents.map((agent) => ({ ...agent, ...(agent.budget ? { budget: { ...agent.budget } } : {}) })) as CatalogueDocument['agents'],
     mcpServers: mcp.map((connection) => connection.status),

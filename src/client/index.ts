@@ -276,6 +276,15 @@ export function createClient(options: ClientOptions) {
     get: (runId: string) => call<RunDetails>('GET', `/v1/runs/${encodeURIComponent(runId)}`),
     cancel: (runId: string) => call<unknown>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`),
     resume: (runId: string) => call<{ id: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`),
+    /**
+     * Decides a tool call waiting for a person (`tool.approval_requested`): approved, it runs; denied, the model is
+     * told, with the reason. A second decision fails with status 409, an unknown call with 404.
+     */
+    approve: (runId: string, callId: string, decision: { approve: boolean; reason?: string | undefined }) =>
+      call<{ callId: string; approved: boolean }>('POST', `/v1/runs/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(callId)}`, {
+        approve: decision.approve,
+        ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+      }),
     subscribe,
     watch,
     /** The run's result once it ends; throws RunFailedError when it failed or was cancelled. */

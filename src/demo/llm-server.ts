@@ -178,6 +178,12 @@ export async function startLlmServer(options: LlmServerOptions = {}): Promise<Ll
       requests.push(served);
       return sendJson(response, 400, protocol.errorBody(400, `the conversation before the last user message does not contain ${JSON.stringify(missing)}`));
     }
+    const unseen = turn.expectToolResults?.find((text) => !conversation.view.toolResults.some((result) => result.content.includes(text)));
+    if (unseen !== undefined) {
+      served.failure = 'expectation';
+      requests.push(served);
+      return sendJson(response, 400, protocol.errorBody(400, `no tool result since the last user message contains ${JSON.stringify(unseen)}`));
+    }
     requests.push(served);
     const chunks = protocol.encodeTurn(turn, {
       model,

@@ -24,6 +24,8 @@ export const scriptedTurnSchema = z.object({
    * missing one, so a test proves the model was sent the earlier turns.
    */
   expectEarlier: z.array(z.string()).optional(),
+  /** Texts the tool results since the last user message must contain; otherwise 400, so a test proves the model saw them. */
+  expectToolResults: z.array(z.string()).optional(),
 });
 export type ScriptedTurn = z.infer<typeof scriptedTurnSchema>;
 

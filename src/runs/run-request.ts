@@ -37,6 +37,23 @@ export const runDurabilitySchema = z
   })
   .strict();
 
+/** The longest a tool call may wait for a person (a year), and the default (24 hours). */
+export const maxApprovalTimeoutMs = 365 * 86_400_000;
+export const defaultApprovalTimeoutMs = 86_400_000;
+
+/** How long a tool call waits for a decision before it counts as denied; per tool (`defineTool`) or per run. */
+export const approvalTimeoutSchema = z
+  .number()
+  .int('approvalTimeoutMs must be a whole number of milliseconds')
+  .min(1_000, 'approvalTimeoutMs must be at least 1000')
+  .max(maxApprovalTimeoutMs, `approvalTimeoutMs must be at most ${maxApprovalTimeoutMs} (a year)`);
+
+/** Tools whose calls wait for a person in this run, on top of those declared with `needsApproval`: names, or every tool. */
+export const requireApprovalSchema = z.union([
+  z.literal('all'),
+  z.array(z.string().min(1, 'a tool name must not be empty')).max(128, 'at most 128 tool names'),
+], { message: 'requireApproval must be "all" or an array of tool names' });
+
 /** The body of `POST /v1/runs` (API.md), also what the CLI and client send. */
 export const createRunRequestSchema = z
   .object({
@@ -68,6 +85,8 @@ export const createRunRequestSchema = z
     output: outputSpecSchema.optional(),
     durability: runDurabilitySchema.optional(),
     modelSettings: modelSettingsSchema.optional(),
+    requireApproval: requireApprovalSchema.optional(),
+    approvalTimeoutMs: approvalTimeoutSchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })

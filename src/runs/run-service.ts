@@ -14,14 +14,18 @@ import { modelSettingsSchema, type ModelSettings, type RunError } from '../proto
 import type { Message, RunResult } from '../protocol/messages.js';
 import { progressQuery, type RunPhase, type RunProgress } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
+import { pendingApprovalsMemoKey, type PendingApprovalEntry } from '../../workflows/approval-definitions.js';
 import type { CatalogueView } from '../catalogue/catalogue-reader.js';
 import { resolveRun, type Refusal } from '../catalogue/resolve-run.js';
 import { runStallOf, type RunStall } from '../stalls/run-stall.js';
 import { errorOfTermination } from '../stalls/run-termination.js';
 import type { CreateRunRequest, InputIssue } from './run-request.js';
 import { resumedRunId, resumeInput } from './run-resume.js';
+import { decideApproval, type ApprovalRequest } from './run-approvals.js';
+import type { ApprovalAnswer } from '../../workflows/approval-definitions.js';
 
-export type RunStatus = RunPhase;
+/** `waiting`: open, with tool calls waiting for a person (`pendingApprovals`). */
+export type RunStatus = RunPhase | 'waiting';
 
 export interface RunView {
   id: string;
@@ -42,6 +46,8 @@ export interface RunView {
   resumedFrom?: string;
   /** Set while the run is `running` but its workflow tasks keep failing (stalls/run-stall.ts). */
   stalled?: RunStallView;
+  /** Tool calls waiting for a person's decision (status `waiting`). */
+  pendingApprovals?: PendingApprovalEntry[];
 }
 
 /** What `GET /v1/runs/:id`, the run list and `run.stalled` say of a stall. */
@@ -178,9 +184,11 @@ export class RunService {
     const runs: RunSummary[] = [];
     for await (const execution of this.options.client.workflow.list({ query, pageSize: limit })) {
       if (!isRunId(execution.workflowId)) continue;
+      const pendingApprovals = pendingApprovalsOf(execution.memo);
       runs.push({
         id: execution.workflowId,
-        status: listedStatus(execution.status.name),
+        status: listedStatus(execution.status.name, pendingApprovals),
+        ...(pendingApprovals.length > 0 ? { pendingApprovals } : {}),
         createdAt: execution.startTime.toISOString(),
         closedAt: execution.closeTime?.toISOString(),
         model: String(execution.memo?.model ?? ''),
@@ -191,7 +199,7 @@ export class RunService {
     // Visibility knows nothing of failing workflow tasks: open runs are asked one by one, all at once.
     await Promise.all(
       runs
-        .filter((run) => run.status === 'running')
+        .filter((run) => run.status === 'running' || run.status === 'waiting')
         .map(async (run) => {
           const stalled = stallView(await runStallOf(this.options.client, await this.describe(run.id)).catch(() => undefined));
           if (stalled) run.stalled = stalled;
@@ -220,7 +228,8 @@ export class RunService {
       ...startedWith(description.memo),
     };
     if (typeof description.memo?.resumedFrom === 'string') view.resumedFrom = description.memo.resumedFrom;
-    if (status === 'running') {
+    if (status === 'waiting') view.pendingApprovals = pendingApprovalsOf(description.memo);
+    if (status === 'running' || status === 'waiting') {
       const stalled = stallView(await runStallOf(this.options.client, description));
       if (stalled) view.stalled = stalled;
     }
@@ -284,6 +293,11 @@ export class RunService {
     return { id };
   }
 
+  /** Approves or denies a tool call waiting in the run (404, 409 or 400 as `ApprovalRefusedError`). */
+  approve(runId: string, callId: string, request: ApprovalRequest, caller: { keyId: string }): Promise<ApprovalAnswer> {
+    return decideApproval({ client: this.options.client, status: async (id) => statusOf(await this.describe(id)) }, { runId, callId }, request, caller);
+  }
+
   /** The transcript so far, from the workflow (used for snapshots). */
   async messages(runId: string): Promise<Message[]> {
     return this.transcriptOf(await this.options.client.workflow.getHandle(runId).query(progressQuery));
@@ -306,6 +320,7 @@ export interface RunSummary {
   modelSettings?: ModelSettings;
   stalled?: RunStallView;
   metadata?: Record<string, unknown>;
+  pendingApprovals?: PendingApprovalEntry[];
 }
 
 const metadataSchema = z.record(z.string(), z.unknown());
@@ -321,9 +336,19 @@ function startedWith(memo: Record<string, unknown> | undefined): Pick<RunView, '
   };
 }
 
-/** Visibility has no history length, so an open run is listed as running. */
-function listedStatus(name: string): RunStatus {
-  if (name === 'RUNNING' || name === 'CONTINUED_AS_NEW') return 'running';
+const pendingApprovalsSchema = z.array(
+  z.object({ step: z.number(), callId: z.string(), name: z.string(), arguments: z.unknown(), expiresAt: z.string() }).transform((entry): PendingApprovalEntry => entry),
+);
+
+/** The calls waiting for a person, as the workflow keeps them in its memo (read back like any stored input). */
+function pendingApprovalsOf(memo: Record<string, unknown> | undefined): PendingApprovalEntry[] {
+  const parsed = pendingApprovalsSchema.safeParse(memo?.[pendingApprovalsMemoKey] ?? []);
+  return parsed.success ? parsed.data : [];
+}
+
+/** Visibility has no history length, so an open run is listed as running (or waiting, by its memo). */
+function listedStatus(name: string, pendingApprovals: PendingApprovalEntry[] = []): RunStatus {
+  if (name === 'RUNNING' || name === 'CONTINUED_AS_NEW') return pendingApprovals.length > 0 ? 'waiting' : 'running';
   if (name === 'COMPLETED') return 'completed';
   if (name === 'CANCELLED') return 'cancelled';
   return 'failed';
@@ -334,7 +359,8 @@ export function statusOf(description: WorkflowExecutionDescription): RunStatus {
     case 'RUNNING':
     case 'CONTINUED_AS_NEW':
       // Started and first task scheduled, nothing picked up yet: no worker has begun the run.
-      return description.historyLength <= 2 ? 'queued' : 'running';
+      if (description.historyLength <= 2) return 'queued';
+      return pendingApprovalsOf(description.memo).length > 0 ? 'waiting' : 'running';
     case 'COMPLETED':
       return 'completed';
     case 'PAUSED':

@@ -18,6 +18,7 @@ import type { EnqueueLimits } from './enqueue-limits.js';
 import { streamRunEvents, type SseSettings, type StreamStats } from './events-route.js';
 import { mountCatalogueRoutes } from './catalogue-routes.js';
 import { mountCodecRoutes } from './codec-routes.js';
+import { mountApprovalRoutes } from './approval-routes.js';
 import { mountRunControlRoutes } from './run-control-routes.js';
 import { mountThreadRoutes } from './thread-routes.js';
 import type { ThreadService } from '../threads/thread-service.js';
@@ -168,6 +169,10 @@ export function createApiApp(deps: ApiDependencies) {
   });
 
   mountRunControlRoutes(app, deps, { requireKey, runId: runIdParam });
+  mountApprovalRoutes(app, deps, {
+    requireDecider: (c) => auth.requireDecider({ authorization: c.req.header('authorization'), token: c.req.query('token') }, runIdParam(c)),
+    runId: runIdParam,
+  });
   if (deps.threads) {
     mountThreadRoutes(app, { ...deps, threads: deps.threads }, {
       requireKey,

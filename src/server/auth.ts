@@ -46,5 +46,21 @@ export function createAuth(settings: AuthSettings) {
     return { kind: 'key', keyId: requireKey(request.authorization) };
   };
 
-  return { requireKey, requireReader };
+  /**
+   * A key holder who may change a run (decide its approvals): a viewer token,
+   * in `?token=` or as the bearer, is refused with 403, not 401, since it is
+   * valid for reading and the answer should say why it is not enough here.
+   */
+  const requireDecider = (request: { authorization: string | undefined; token: string | undefined }, runId: string): string => {
+    const presented = request.authorization ? bearerToken(request.authorization) : request.token;
+    if (presented !== undefined && !settings.apiKeys.identify(presented)) {
+      const check = settings.viewerTokens.verify(presented, runId);
+      if (check.ok || check.reason === 'other_run' || check.reason === 'expired') {
+        throw new ApiError('forbidden', 'a viewer token can watch a run but not decide its approvals: use an API key');
+      }
+    }
+    return requireKey(request.authorization);
+  };
+
+  return { requireKey, requireReader, requireDecider };
 }

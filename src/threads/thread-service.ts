@@ -150,7 +150,7 @@ export class ThreadService {
     const state = await this.state(threadId, description);
     let status: ThreadStatus = description.status.name === 'RUNNING' || description.status.name === 'CONTINUED_AS_NEW' ? state.status : 'closed';
     // A turn waiting for a person's approval makes its thread wait too.
-    if (status === 'running' && state.currentRunId && (await this.options.runs.get(state.currentRunId).catch(() => undefined))?.status === ('waiting' as string)) {
+    if (status === 'running' && state.currentRunId && (await this.options.runs.get(state.currentRunId).catch(() => undefined))?.status === 'waiting') {
       status = 'waiting';
     }
     return {

@@ -17,7 +17,11 @@ export interface ServedTool {
   parameters: Record<string, unknown>;
   retry: ToolRetry;
   timeoutMs?: number;
+  /** Whether some calls wait for a person (always, or by `requiresApproval`). */
   needsApproval: boolean;
+  approvalTimeoutMs?: number;
+  /** Whether this call, with these parsed arguments, waits for a person; absent: `needsApproval` says. */
+  requiresApproval?(args: unknown): Promise<boolean>;
   parse(args: unknown): ParsedArguments;
   execute(args: unknown, context: ToolContext): Promise<unknown>;
 }
@@ -37,6 +41,8 @@ export function serveTool(tool: Tool, source: 'builtin' | 'config'): ServedTool 
     retry: tool.retry,
     ...(tool.timeoutMs === undefined ? {} : { timeoutMs: tool.timeoutMs }),
     needsApproval: tool.needsApproval !== undefined && tool.needsApproval !== false,
+    ...(tool.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: tool.approvalTimeoutMs }),
+    ...(typeof tool.needsApproval === 'function' ? { requiresApproval: functionOf(tool.needsApproval) } : {}),
     parse: (args) => {
       const parsed = tool.parameters.safeParse(args);
       if (parsed.success) return { ok: true, value: parsed.data };
@@ -48,3 +54,14 @@ export function serveTool(tool: Tool, source: 'builtin' | 'config'): ServedTool 
 }
 
 export const toolSpec = (tool: ServedTool): ToolSpec => ({ name: tool.name, description: tool.description, parameters: tool.parameters });
+
+/** A `needsApproval` function as the worker asks it: a throw means the call waits (asking is the safe side). */
+function functionOf(needsApproval: (args: unknown) => boolean | Promise<boolean>): (args: unknown) => Promise<boolean> {
+  return async (args) => {
+    try {
+      return (await needsApproval(args)) !== false;
+    } catch {
+      return true;
+    }
+  };
+}

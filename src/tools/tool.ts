@@ -31,8 +31,13 @@ export interface Tool<Args = unknown> {
   retry: ToolRetry;
   /** Longest one call may take; becomes the tool activity's start-to-close timeout (default 10 minutes). */
   timeoutMs?: number;
-  /** Whether a call waits for a person's approval first (always, or depending on the arguments). */
+  /**
+   * Whether a call waits for a person's approval first: always, or depending on the (validated) arguments. The
+   * function runs in the worker when the call is prepared, never in the workflow; if it throws, the call waits.
+   */
   needsApproval?: boolean | ((args: Args) => boolean | Promise<boolean>);
+  /** How long a call of this tool waits for a decision before it counts as denied (default 24 hours; a run's `approvalTimeoutMs` wins). */
+  approvalTimeoutMs?: number;
   execute: (args: Args, context: ToolContext) => Promise<unknown>;
 }
 

@@ -3,7 +3,7 @@ import type { AgentDefinition, CatalogueAgent } from '../agents/agent.js';
 import { mcpServerSchema, type McpServerConfig } from '../mcp/mcp-server-config.js';
 import { parseModelName } from '../models.js';
 import { modelSettingsIssues, modelSettingsSchema } from '../runs/model-settings.js';
-import { maxStepsLimit } from '../runs/run-request.js';
+import { approvalTimeoutSchema, maxStepsLimit } from '../runs/run-request.js';
 import { outputSpecSchema, type OutputSpec } from '../structured/output-spec.js';
 import { builtinTools } from '../tools/builtin.js';
 import { jsonSchemaOf } from '../tools/served-tool.js';
@@ -55,13 +55,10 @@ const toolSchema = z
       .min(1_000, 'timeoutMs must be at least 1000')
       .max(86_400_000, 'timeoutMs must be at most 86400000 (a day)')
       .optional(),
-    // Declared now, enforced by approvals later: refusing it beats running a tool the user meant to gate.
     needsApproval: z
       .union([z.boolean(), z.custom(isFunction)], { message: 'needsApproval must be a boolean or a function of the arguments' })
-      .optional()
-      .refine((value) => value === undefined || value === false, {
-        message: 'approvals are not supported yet: this tool would run without asking; remove needsApproval (or set it to false)',
-      }),
+      .optional(),
+    approvalTimeoutMs: approvalTimeoutSchema.optional(),
   })
   .strict();
 

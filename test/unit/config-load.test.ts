@@ -86,8 +86,10 @@ describe('runstream.config loading', () => {
     expect(problem({ tools: [tool({ parameters: z.string() })] })).toBe('tools[0] ("lookup").parameters: parameters must be an object schema: z.object({ … })');
     expect(problem({ tools: [tool({ retry: 'always' })] })).toBe('tools[0] ("lookup").retry: retry must be "idempotent" or "at-most-once"');
     expect(problem({ tools: [tool({ timeoutMs: 10 })] })).toBe('tools[0] ("lookup").timeoutMs: timeoutMs must be at least 1000');
-    expect(problem({ tools: [tool({ needsApproval: true })] })).toMatch(/^tools\[0\] \("lookup"\)\.needsApproval: approvals are not supported yet/);
-    expect(problem({ tools: [tool({ needsApproval: () => true })] })).toMatch(/needsApproval: approvals are not supported yet/);
+    expect(configSchema.safeParse({ tools: [tool({ needsApproval: true, approvalTimeoutMs: 60_000 })] }).success).toBe(true);
+    expect(configSchema.safeParse({ tools: [tool({ needsApproval: (args: { amount: number }) => args.amount > 100 })] }).success).toBe(true);
+    expect(problem({ tools: [tool({ needsApproval: 'yes' })] })).toBe('tools[0] ("lookup").needsApproval: needsApproval must be a boolean or a function of the arguments');
+    expect(problem({ tools: [tool({ needsApproval: true, approvalTimeoutMs: 10 })] })).toBe('tools[0] ("lookup").approvalTimeoutMs: approvalTimeoutMs must be at least 1000');
     expect(problem({ tools: [tool({ timeout: 5 })] })).toMatch(/^tools\[0\] \("lookup"\): Unrecognized key: "timeout"/);
   });
 
@@ -122,7 +124,7 @@ describe('runstream worker / dev with a bad config', () => {
   it('exits 2 with one line naming the file and the field, before connecting to anything', async () => {
     for (const [file, line] of [
       ['bad-tool.config.ts', 'tools[0] ("get weather").name: invalid tool name "get weather" (letters, digits, _ and -, at most 64 characters)'],
-      ['needs-approval.config.mjs', 'tools[0] ("refund").needsApproval: approvals are not supported yet'],
+      ['bad-approval.config.mjs', 'tools[0] ("refund").needsApproval: needsApproval must be a boolean or a function of the arguments'],
       ['throws.config.ts', 'failed to load: RUNSTREAM_TEST_NEVER_SET is required by this config'],
     ] as const) {
       for (const command of ['worker', 'dev']) {
