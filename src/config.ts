@@ -22,9 +22,15 @@ const envSchema = z.object({
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   RUNSTREAM_TASK_QUEUE: z.string().min(1).default('runstream'),
+  /** One Redis (redis://, rediss://) or a Redis Cluster by its seed nodes (redis+cluster://host:port,host:port). */
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+    .regex(/^rediss?(\+cluster)?:\/\//, 'REDIS_URL must start with redis://, rediss:// or redis+cluster://')
+    .optional(),
+  /** A Redis Cluster's seed nodes (host:port, comma separated); REDIS_URL then gives the scheme and credentials. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*[^\s,]+:\d{1,5}\s*(,\s*[^\s,]+:\d{1,5}\s*)*$/, 'REDIS_CLUSTER_NODES must list host:port pairs separated by commas, e.g. 10.0.0.1:6379,10.0.0.2:6379')
     .optional(),
   RUNSTREAM_API_URL: url('RUNSTREAM_API_URL').optional(),
   RUNSTREAM_API_KEY: z.string().min(1).optional(),

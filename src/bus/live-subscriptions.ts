@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import { PlainLiveTransport, ShardedLiveTransport, type LiveTransport } from './live-transport.js';
 import { parseLiveMessage, type LogEntry } from './run-log.js';
 
 export interface LiveListener {
@@ -13,15 +14,20 @@ interface Channel {
 }
 
 /**
- * One subscriber connection per process, shared by every viewer in it: one
- * SUBSCRIBE per run however many viewers follow that run, released with the
- * last of them. Each message (a batch of entries) is parsed once, then handed to all listeners.
+ * One subscriber connection per process (per shard on a cluster), shared by
+ * every viewer in it: one SUBSCRIBE (SSUBSCRIBE) per run however many viewers
+ * follow that run, released with the last of them. Each message (a batch of
+ * entries) is parsed once, then handed to all listeners.
  */
 export class LiveSubscriptions {
   private readonly channels = new Map<string, Channel>();
+  private readonly transport: LiveTransport;
 
-  constructor(private readonly subscriber: Redis) {
-    subscriber.on('message', (channel: string, message: string) => {
+  /** A Redis Cluster connection gets sharded pub/sub, matching RunLog's SPUBLISH on a cluster. */
+  constructor(subscriber: Redis | Cluster | LiveTransport) {
+    const transport = (this.transport =
+      subscriber instanceof Cluster ? new ShardedLiveTransport(subscriber) : 'onResync' in subscriber ? subscriber : new PlainLiveTransport(subscriber));
+    transport.onMessage((channel: string, message: string) => {
       const entry = this.channels.get(channel);
       if (!entry || entry.listeners.size === 0) return;
       let parsed: LogEntry[];
@@ -32,9 +38,10 @@ export class LiveSubscriptions {
       }
       for (const listener of entry.listeners) for (const logEntry of parsed) listener.onEntry(logEntry);
     });
-    // ioredis re-subscribes by itself after a reconnect; tell followers to fill the gap from the log.
-    subscriber.on('ready', () => {
-      for (const channel of this.channels.values()) for (const listener of channel.listeners) listener.onReconnect();
+    // Subscribed again after a reconnect (or a failover): tell followers to fill the gap from the log.
+    transport.onResync((names) => {
+      const affected = names === 'all' ? [...this.channels.values()] : names.map((name) => this.channels.get(name));
+      for (const channel of affected) for (const listener of channel?.listeners ?? []) listener.onReconnect();
     });
   }
 
@@ -44,7 +51,7 @@ export class LiveSubscriptions {
     if (!channel) {
       const created: Channel = {
         listeners: new Set(),
-        ready: this.subscriber.subscribe(channelName).then(() => undefined),
+        ready: this.transport.subscribe(channelName),
       };
       created.ready.catch(() => this.channels.delete(channelName));
       channel = created;
@@ -62,7 +69,7 @@ export class LiveSubscriptions {
       subscribed.listeners.delete(listener);
       if (subscribed.listeners.size === 0 && this.channels.get(channelName) === subscribed) {
         this.channels.delete(channelName);
-        await this.subscriber.unsubscribe(channelName).catch(() => undefined);
+        await this.transport.unsubscribe(channelName).catch(() => undefined);
       }
     };
   }
@@ -70,6 +77,11 @@ export class LiveSubscriptions {
   /** Number of channels this process is subscribed to (one per followed run). */
   get channelCount(): number {
     return this.channels.size;
+  }
+
+  /** Redis connections receiving them (one; on a cluster one per shard in use). */
+  get connectionCount(): number {
+    return this.transport.connections;
   }
 
   /** Followers sharing those channels (one per open viewer stream). */

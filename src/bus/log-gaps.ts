@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { gapMarkers } from '../observability/metrics.js';
 
 /**
@@ -34,7 +34,7 @@ export class LogGaps {
   private readonly giveUpAfterMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: { logKey: (runId: string) => string; gapKey: (runId: string) => string; ttlSeconds: number },
     options: { giveUpAfterMs?: number } = {},
   ) {

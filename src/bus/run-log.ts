@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis.js';
 import { MalformedEventError, parseRunEventJson, type LoggedEvent, type RunEvent } from '../protocol/index.js';
 import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
 import { LogGaps } from './log-gaps.js';
@@ -29,10 +30,10 @@ export interface RunLogOptions {
 // then seq and json of each entry, seqs increasing.
 // Answers { '' or 'FENCED <fence>', id of each entry appended or already in the log }. An entry
 // already appended answers an id even from a fenced attempt: it went in before the fence rose.
-// The pub/sub message is `<id>\n<json>` per new entry, joined by newlines (JSON has no raw newline).
+// The pub/sub message (PUBLISH, or SPUBLISH on a cluster: sharded, so it reaches only the run's shard) is `<id>\n<json>` per new entry, joined by newlines (JSON has no raw newline).
 // A turn's entries go to its thread's log in the same call (its keys share the thread's hash slot), so
 // the thread's log holds exactly its turns' entries, in order, with ids of its own.
-const appendScriptFor = (mirrored: boolean) => `
+const appendScriptFor = (mirrored: boolean, publish: 'PUBLISH' | 'SPUBLISH') => `
 local cursor = redis.call('HMGET', KEYS[2], ARGV[1], ARGV[1] .. ':id', ARGV[5] == '' and ARGV[1] or ARGV[5])
 local last = tonumber(cursor[1] or '-1')
 local lastId = cursor[2]
@@ -75,8 +76,8 @@ if #message > 0 then
     redis.call('EXPIRE', KEYS[2], ARGV[3])${mirrored ? `
     redis.call('EXPIRE', KEYS[3], ARGV[3])` : ''}
   end
-  redis.call('PUBLISH', ARGV[4], table.concat(message, '\\n'))${mirrored ? `
-  redis.call('PUBLISH', ARGV[7], table.concat(mirror, '\\n'))` : ''}
+  redis.call('${publish}', ARGV[4], table.concat(message, '\\n'))${mirrored ? `
+  redis.call('${publish}', ARGV[7], table.concat(mirror, '\\n'))` : ''}
 end
 return ids
 `;
@@ -114,7 +115,7 @@ declare module 'ioredis' {
   }
 }
 
-const scriptedConnections = new WeakSet<Redis>();
+const scriptedConnections = new WeakSet<RedisClient>();
 
 export interface AppendRequest {
   producer: string;
@@ -132,15 +133,17 @@ export class RunLog {
   readonly gaps: LogGaps;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     options: RunLogOptions = {},
   ) {
     this.keyPrefix = options.keyPrefix ?? 'runstream:';
     this.maxLength = options.maxLength ?? 100_000;
     this.ttlSeconds = options.ttlSeconds ?? 7 * 24 * 3600;
     if (!scriptedConnections.has(redis)) {
-      redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScriptFor(false) });
-      redis.defineCommand('runstreamAppendMirrored', { numberOfKeys: 3, lua: appendScriptFor(true) });
+      // Sharded pub/sub on a cluster: the channel shares the run's hash slot, so the script may publish on it.
+      const publish = isCluster(redis) ? 'SPUBLISH' : 'PUBLISH';
+      redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScriptFor(false, publish) });
+      redis.defineCommand('runstreamAppendMirrored', { numberOfKeys: 3, lua: appendScriptFor(true, publish) });
       scriptedConnections.add(redis);
     }
     this.gaps = new LogGaps(redis, { logKey: (runId) => this.logKey(runId), gapKey: (runId) => this.gapKey(runId), ttlSeconds: this.ttlSeconds });

@@ -64,7 +64,8 @@ export function canonicalJson(value: unknown): string {
 export const digestOf = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
 
 /** Redis keys of a task queue's catalogue: one hash of live workers, one immutable document per digest. */
+// The task queue is the hash tag: the publish script writes the workers hash and a document together, so they share a cluster slot.
 export const catalogueKeys = (prefix: string, taskQueue: string) => ({
-  workers: `${prefix}catalogue:${taskQueue}:workers`,
-  document: (digest: string) => `${prefix}catalogue:${taskQueue}:doc:${digest}`,
+  workers: `${prefix}catalogue:{${taskQueue}}:workers`,
+  document: (digest: string) => `${prefix}catalogue:{${taskQueue}}:doc:${digest}`,
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { catalogueKeys, canonicalJson, digestOf, type CatalogueDocument } from './catalogue-document.js';
 
 export interface CatalogueTiming {
@@ -35,7 +35,7 @@ export class CataloguePublisher {
   private readonly timing: CatalogueTiming;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: { keyPrefix: string; taskQueue: string; timing?: Partial<CatalogueTiming> },
   ) {
     this.keys = catalogueKeys(options.keyPrefix, options.taskQueue);

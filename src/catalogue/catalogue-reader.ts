@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { CatalogueAgent } from '../agents/agent.js';
 import {
   catalogueDocumentSchema,
@@ -59,7 +59,7 @@ export class CatalogueReader {
   private readonly keys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: { keyPrefix: string; taskQueue: string; ttlMs?: number },
   ) {
     this.keys = catalogueKeys(options.keyPrefix, options.taskQueue);

@@ -26,7 +26,7 @@ import { observedGauge } from '../observability/metrics.js';
 export interface ApiProcess {
   url: string;
   /** Redis channels this process subscribes to (one per followed run, however many viewers) and the viewers sharing them. */
-  liveStats(): { channels: number; listeners: number; openStreams: number; cutOff: number };
+  liveStats(): { channels: number; listeners: number; connections: number; openStreams: number; cutOff: number };
   close(): Promise<void>;
 }
 
@@ -131,8 +131,8 @@ export async function startApiProcess(
     payloadCodec,
   });
   const blobs = openBlobStore(env);
-  const commands = connectRedis(env.REDIS_URL, 'commands');
-  const subscriber = connectRedis(env.REDIS_URL, 'subscriber');
+  const commands = connectRedis(env.REDIS_URL, 'commands', env.REDIS_CLUSTER_NODES);
+  const subscriber = connectRedis(env.REDIS_URL, 'subscriber', env.REDIS_CLUSTER_NODES);
   // Commands fail fast rather than queue while disconnected: do not take requests before the first connection.
   if (commands.status !== 'ready') await once(commands, 'ready');
   const live = new LiveSubscriptions(subscriber);
@@ -175,7 +175,7 @@ export async function startApiProcess(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
-    liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount, openStreams: streamStats.open, cutOff: streamStats.cutOff }),
+    liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount, connections: live.connectionCount, openStreams: streamStats.open, cutOff: streamStats.cutOff }),
     close: async () => {
       await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();

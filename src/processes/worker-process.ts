@@ -77,7 +77,7 @@ export async function startWorkerProcess(
   options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
   const tuning = workerTuningFromEnv(process.env);
-  const redis = connectRedis(env.REDIS_URL, 'commands');
+  const redis = connectRedis(env.REDIS_URL, 'commands', env.REDIS_CLUSTER_NODES);
   const blobs = openBlobStore(env);
   const demo = lazyDemoServer(env.RUNSTREAM_DEMO_URL);
   const mcpLogger = logger().child({ component: 'mcp' });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { rememberRunSlot, runSlotKey } from '../runs/run-slots.js';
 import { ApiError } from './api-error.js';
 import { rateLimitRejections } from '../observability/metrics.js';
@@ -42,7 +42,7 @@ return 1
  */
 export class EnqueueLimits {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     readonly settings: EnqueueLimitSettings = defaultEnqueueLimits,
   ) {}
@@ -81,11 +81,11 @@ export class EnqueueLimits {
   async reserve(keyId: string, runId: string, isActive: (runId: string) => Promise<boolean>): Promise<{ added: boolean }> {
     const key = this.activeKey(keyId);
     const attempt = async () => {
-      const pipeline = this.redis.pipeline();
-      rememberRunSlot(pipeline, this.keyPrefix, runId, key);
-      pipeline.eval(reserveScript, 1, key, runId, this.settings.maxConcurrentRuns, Date.now());
-      const [, [error, reply] = [null, 0]] = (await pipeline.exec()) ?? [];
-      if (error) throw error;
+      // Sent together (auto-pipelined on one Redis); not one pipeline, since on a cluster the two keys are in different slots.
+      const [, reply] = await Promise.all([
+        rememberRunSlot(this.redis, this.keyPrefix, runId, key),
+        this.redis.eval(reserveScript, 1, key, runId, this.settings.maxConcurrentRuns, Date.now()),
+      ]);
       return Number(reply);
     };
     const first = await attempt();
@@ -118,6 +118,6 @@ export class EnqueueLimits {
 
   /** Gives a slot back (the enqueue that took it was rejected). */
   async release(keyId: string, runId: string): Promise<void> {
-    await this.redis.pipeline().zrem(this.activeKey(keyId), runId).del(runSlotKey(this.keyPrefix, runId)).exec();
+    await Promise.all([this.redis.zrem(this.activeKey(keyId), runId), this.redis.del(runSlotKey(this.keyPrefix, runId))]);
   }
 }

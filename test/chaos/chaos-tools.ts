@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.js';
 import { z } from 'zod';
 import { defineTool, type Tool } from '../../src/tools/tool.js';
 
@@ -14,7 +14,7 @@ export const chaosKeys = (prefix: string) => ({
   effectDone: (key: string) => `${prefix}chaos:effect-done:${key}`,
 });
 
-export function chaosTools(redis: Redis, prefix: string, toolDelayMs: number): Tool[] {
+export function chaosTools(redis: RedisClient, prefix: string, toolDelayMs: number): Tool[] {
   const keys = chaosKeys(prefix);
   const recordEffect = defineTool({
     name: 'record_effect',

@@ -13,7 +13,7 @@ import { chaosTools } from './chaos-tools.js';
 const env = readEnv();
 if (!env.TEMPORAL_ADDRESS || !env.REDIS_URL) throw new Error('TEMPORAL_ADDRESS and REDIS_URL are required');
 const bundlePath = process.env.CHAOS_WORKFLOW_BUNDLE;
-const toolRedis = connectRedis(env.REDIS_URL, 'commands');
+const toolRedis = connectRedis(env.REDIS_URL, 'commands', env.REDIS_CLUSTER_NODES);
 const worker = await startWorkerProcess(
   { ...env, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, REDIS_URL: env.REDIS_URL },
   {

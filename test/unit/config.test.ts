@@ -10,7 +10,7 @@ describe('environment configuration', () => {
 
   it.each([
     [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233'],
-    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL must start with redis:// or rediss://'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL must start with redis://, rediss:// or redis+cluster://'],
     [{ RUNSTREAM_PORT: 'eighty' }, 'RUNSTREAM_PORT must be a port number'],
     [{ OPENAI_BASE_URL: 'api.openai.com' }, 'OPENAI_BASE_URL must be a URL, e.g. http://127.0.0.1:8787'],
     [{ ANTHROPIC_THINKING_BUDGET: '10' }, 'ANTHROPIC_THINKING_BUDGET must be at least 1024 tokens'],
