@@ -3,6 +3,7 @@ import type { RunLog } from '../src/bus/run-log.js';
 import type { ModelResolver } from '../src/models.js';
 import type { StreamTimeouts } from '../src/providers/language-model.js';
 import type { ToolRegistry } from '../src/tools/tool-registry.js';
+import type { WebhookHosts } from '../src/webhooks/webhook-hosts.js';
 import type { CheckpointSettings } from './checkpoint.js';
 
 /** What activities need from the worker process; injected so tests can build their own. */
@@ -17,4 +18,6 @@ export interface ActivityDependencies {
   publishFlushTimeoutMs?: number;
   /** How often and how large model-step checkpoints are (defaults: 1 s or 2 KB; offsets only past 128 K chars). */
   checkpoint?: Partial<CheckpointSettings>;
+  /** Signing key (RUNSTREAM_WEBHOOK_SECRET) and allowed hosts (RUNSTREAM_WEBHOOK_HOSTS) for webhook deliveries. */
+  webhooks?: { key: Buffer | undefined; hosts: WebhookHosts };
 }

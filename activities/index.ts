@@ -1,6 +1,7 @@
 import type { ActivityDependencies } from './dependencies.js';
 import { createAppendTranscript } from './append-transcript.js';
 import { createApprovalCheck } from './approval-check.js';
+import { createDeliverWebhook } from './deliver-webhook.js';
 import { createModelStep, type ModelStepInput } from './model-step.js';
 import { createPublishRunEvent } from './publish-run-event.js';
 import { createPublishThreadEvent } from './publish-thread-event.js';
@@ -21,6 +22,7 @@ import type { StepOutput, ToolMessage } from '../src/protocol/messages.js';
 export type { ActivityDependencies } from './dependencies.js';
 export type { AppendTranscriptInput } from './append-transcript.js';
 export type { ApprovalCheck, ApprovalCheckInput } from './approval-check.js';
+export type { DeliverWebhookInput } from './deliver-webhook.js';
 export type { ModelStepInput } from './model-step.js';
 export type { PublishRunEventInput } from './publish-run-event.js';
 export type { PublishThreadEventInput } from './publish-thread-event.js';
@@ -56,5 +58,6 @@ export function createActivities(deps: ActivityDependencies) {
     publishThreadEvent: createPublishThreadEvent(deps),
     appendTranscript: createAppendTranscript(deps),
     checkApproval: createApprovalCheck(deps),
+    deliverWebhook: createDeliverWebhook(deps),
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parsePayloadKeys } from './codec/payload-encryption.js';
+import { parseWebhookHosts } from './webhooks/webhook-hosts.js';
+import { parseWebhookSecret } from './webhooks/webhook-secret.js';
 
 /**
  * Environment configuration (API.md). A bad value fails with one line that
@@ -96,6 +98,32 @@ const envSchema = z.object({
       } catch (error) {
         // Never the value itself: it is a secret.
         context.addIssue({ code: 'custom', message: `RUNSTREAM_PAYLOAD_KEY ${error instanceof Error ? error.message : 'is invalid'}` });
+      }
+    })
+    .optional(),
+  /**
+   * Signs webhooks (Standard Webhooks): `whsec_` and the base64 of 24 to 64
+   * random bytes. Only the workers need it; the API refuses webhooks without it.
+   */
+  RUNSTREAM_WEBHOOK_SECRET: z
+    .string()
+    .superRefine((value, context) => {
+      try {
+        parseWebhookSecret(value);
+      } catch (error) {
+        // Never the value itself: it is a secret.
+        context.addIssue({ code: 'custom', message: `RUNSTREAM_WEBHOOK_SECRET ${error instanceof Error ? error.message : 'is invalid'}` });
+      }
+    })
+    .optional(),
+  /** Hosts webhooks may go to, comma separated: names, IP addresses or CIDR ranges (private addresses only when listed). */
+  RUNSTREAM_WEBHOOK_HOSTS: z
+    .string()
+    .superRefine((value, context) => {
+      try {
+        parseWebhookHosts(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `RUNSTREAM_WEBHOOK_HOSTS ${error instanceof Error ? error.message : 'is invalid'}` });
       }
     })
     .optional(),

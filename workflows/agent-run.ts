@@ -21,6 +21,7 @@ import { structuredOutputOf } from './structured-output.js';
 import { fitPayload } from './payload-guard.js';
 import { addUsage } from './usage.js';
 import { ApprovalGate } from './approval-gate.js';
+import { sendWebhook } from './webhook-delivery.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -59,6 +60,12 @@ function activitiesFor(durability: DurabilitySettings = {}) {
 
 /** From the run's start (before any continue-as-new) to now, in workflow time: the same on every replay. */
 const runDurationMs = () => Math.max(0, Date.now() - workflowInfo().startTime.getTime());
+
+/** What every webhook of a run says besides its event: the thread it is a turn of and the caller's metadata. */
+const webhookContext = (input: AgentRunInput) => ({
+  ...(input.thread === undefined ? {} : { threadId: input.thread.threadId }),
+  ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+});
 
 /** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
 const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
@@ -172,22 +179,31 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
     const result = { ...finished.result, ...structured };
     // The event carries the whole result: built from the store by the activity when the workflow holds only a ref.
     const published: RunResult = 'messages' in result ? result : { output: '', messages: [], usage, steps, finishReason, ...structured };
+    const durationMs = runDurationMs();
     await publishRunEvent(
-      fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs: runDurationMs() }, ...(finished.transcript ? { transcript: finished.transcript } : {}) }),
+      fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs }, ...(finished.transcript ? { transcript: finished.transcript } : {}) }),
     );
     phase = 'completed';
+    await sendWebhook(input.webhook, 'run.completed', { ...webhookContext(input), status: phase, durationMs, steps, usage, finishReason });
     return result;
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       phase = 'cancelled';
       const partial = transcript.interruptedText();
-      await CancellationScope.nonCancellable(() => publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial, durationMs: runDurationMs() } }));
+      const durationMs = runDurationMs();
+      await CancellationScope.nonCancellable(async () => {
+        await publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial, durationMs } });
+        await sendWebhook(input.webhook, 'run.cancelled', { ...webhookContext(input), status: phase, durationMs, steps });
+      });
       // Rethrown so Temporal records the run as CANCELLED; the transcript stays readable through `progress`.
       throw error;
     }
     phase = 'failed';
-    await publishRunEvent({ runId, model: input.model, event: { type: 'run.failed', error: describeFailure(error), durationMs: runDurationMs() } });
+    const durationMs = runDurationMs();
+    const failure = describeFailure(error);
+    await publishRunEvent({ runId, model: input.model, event: { type: 'run.failed', error: failure, durationMs } });
+    await sendWebhook(input.webhook, 'run.failed', { ...webhookContext(input), status: phase, durationMs, steps, error: failure });
     throw error;
   }
 }

@@ -12,6 +12,7 @@ import {
   type ApprovalDecision,
   type PendingApprovalEntry,
 } from './approval-definitions.js';
+import { sendWebhook } from './webhook-delivery.js';
 import type { AgentRunInput } from './run-input.js';
 
 const defaultApprovalTimeoutMs = 86_400_000;
@@ -29,7 +30,7 @@ type CallState =
   | { state: 'pending'; entry: PendingApprovalEntry }
   | { state: 'decided'; resolution: Resolution };
 
-type Settings = Pick<AgentRunInput, 'requireApproval' | 'approvalTimeoutMs' | 'toolSettings'>;
+type Settings = Pick<AgentRunInput, 'requireApproval' | 'approvalTimeoutMs' | 'toolSettings' | 'webhook'>;
 
 /** What guarding one call needs from the run: the worker's check, the event publisher, and the call itself. */
 export interface GuardedCall {
@@ -73,7 +74,10 @@ export class ApprovalGate {
       this.calls.set(callId, { state: 'none' });
       return guarded.run();
     }
-    const resolution = await this.wait({ step: guarded.step, callId, name, arguments: check.arguments, expiresAt: new Date(expiresAt).toISOString() }, expiresAt);
+    const entry = { step: guarded.step, callId, name, arguments: check.arguments, expiresAt: new Date(expiresAt).toISOString() };
+    // Only runs whose webhook asks for approval requests start anything here.
+    await sendWebhook(this.settings.webhook, 'tool.approval_requested', { status: 'waiting', ...entry }, callId);
+    const resolution = await this.wait(entry, expiresAt);
     await guarded.publish({
       type: 'tool.approval_resolved',
       step: guarded.step,

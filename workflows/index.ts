@@ -1,2 +1,3 @@
 export { agentRun } from './agent-run.js';
 export { thread } from './thread.js';
+export { webhookDelivery } from './webhook-delivery.js';

@@ -4,6 +4,7 @@ import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { FinishReason, Message, Usage } from '../src/protocol/messages.js';
 import type { ModelSettings, StreamTimeouts } from '../src/providers/language-model.js';
 import type { OutputSpec } from '../src/structured/output-spec.js';
+import type { WebhookSpec } from '../src/webhooks/webhook-events.js';
 
 /** How quickly a dead worker is noticed and how often a step is retried; tests shorten them. */
 export interface DurabilitySettings {
@@ -65,6 +66,8 @@ export interface AgentRunInput {
   /** Structured output: the final answer is validated against this schema and becomes `result.structuredOutput`. */
   output?: OutputSpec | undefined;
   durability?: DurabilitySettings | undefined;
+  /** Where the run's end (and the events it names) is sent, signed; the secret stays in the worker's environment. */
+  webhook?: WebhookSpec | undefined;
   /** Set when a run continues as new: what earlier runs of this workflow already did. */
   carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason };
   /** Set for a thread's turn: the run's result holds only the messages from `priorMessages` on (its turn's). */

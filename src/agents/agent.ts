@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ModelSettings } from '../providers/language-model.js';
 import type { OutputSpec } from '../structured/output-spec.js';
+import type { WebhookSpec } from '../webhooks/webhook-events.js';
 
 /** Per-run limits an agent sets by default (`POST /v1/runs` `budget`); a request's own fields win. */
 export interface RunBudget {
@@ -25,6 +26,8 @@ export interface AgentDefinition {
   modelSettings?: ModelSettings;
   /** Not enforced yet: a config that sets it is refused at load rather than run without the limits. */
   budget?: RunBudget;
+  /** Signed webhooks for every run of this agent that names none of its own. */
+  webhook?: WebhookSpec;
 }
 
 export function defineAgent<const Agent extends AgentDefinition>(agent: Agent): Agent {
@@ -45,4 +48,5 @@ export interface CatalogueAgent {
   output?: OutputSpec;
   modelSettings?: ModelSettings;
   budget?: RunBudget;
+  webhook?: WebhookSpec;
 }

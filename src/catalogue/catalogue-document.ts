@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { modelSettingsSchema } from '../runs/model-settings.js';
 import { outputSpecSchema } from '../structured/output-spec.js';
 import { toolRetryPolicies, toolSources } from '../tools/tool.js';
+import { webhookSpecSchema } from '../webhooks/webhook-spec.js';
 
 /**
  * What one worker publishes: the tools and agents it serves and the state of
@@ -31,6 +32,7 @@ export const catalogueAgentSchema = z.object({
   output: outputSpecSchema.optional(),
   modelSettings: modelSettingsSchema.optional(),
   budget: z.record(z.string(), z.number()).optional(),
+  webhook: webhookSpecSchema.optional(),
 });
 
 export const catalogueMcpServerSchema = z.object({

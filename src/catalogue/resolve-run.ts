@@ -3,6 +3,7 @@ import type { ModelSettings } from '../providers/language-model.js';
 import { mergeModelSettings, modelSettingsIssues } from '../runs/model-settings.js';
 import type { CreateRunRequest, InputIssue } from '../runs/run-request.js';
 import type { OutputSpec } from '../structured/output-spec.js';
+import type { WebhookSpec } from '../webhooks/webhook-events.js';
 import { builtinTools } from '../tools/builtin.js';
 import type { ToolSettings } from '../../workflows/run-input.js';
 import type { CatalogueView } from './catalogue-reader.js';
@@ -22,6 +23,8 @@ export interface ResolvedRun {
   /** The request's own approval gate and wait (tools declared with `needsApproval` wait whatever this says). */
   requireApproval?: string[] | 'all';
   approvalTimeoutMs?: number;
+  /** The request's webhook, else its agent's. */
+  webhook?: WebhookSpec;
 }
 
 /** Why a request cannot start: 400 (bad input), 409 (workers disagree on a name), 503 (no worker is live yet). */
@@ -119,6 +122,7 @@ export function resolveRun(
   const instructions = request.instructions ?? agent?.instructions;
   const output = request.output ?? agent?.output;
   const budget = agent?.budget;
+  const webhook = request.webhook ?? agent?.webhook;
   return {
     ok: true,
     value: {
@@ -130,6 +134,7 @@ export function resolveRun(
       ...(output === undefined ? {} : { output }),
       ...(modelSettings === undefined ? {} : { modelSettings }),
       ...(budget === undefined ? {} : { budget }),
+      ...(webhook === undefined ? {} : { webhook }),
       ...(Object.keys(toolSettings).length > 0 ? { toolSettings } : {}),
       ...(request.requireApproval === undefined ? {} : { requireApproval: request.requireApproval }),
       ...(request.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: request.approvalTimeoutMs }),

@@ -22,6 +22,7 @@ import { payloadCodecFor } from '../codec/payload-encryption.js';
 import { connectTemporalClient } from '../temporal.js';
 import { CatalogueReader } from '../catalogue/catalogue-reader.js';
 import { observedGauge } from '../observability/metrics.js';
+import { parseWebhookHosts } from '../webhooks/webhook-hosts.js';
 
 export interface ApiProcess {
   url: string;
@@ -142,7 +143,8 @@ export async function startApiProcess(
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
     ...(options.catalogueTtlMs === undefined ? {} : { ttlMs: options.catalogueTtlMs }),
   });
-  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts: new TranscriptStore(blobs) });
+  const webhookHosts = parseWebhookHosts(env.RUNSTREAM_WEBHOOK_HOSTS);
+  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts: new TranscriptStore(blobs), webhookHosts });
   const threads = new ThreadService({
     client,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
@@ -150,6 +152,7 @@ export async function startApiProcess(
     catalogue,
     runs,
     idleDays: env.RUNSTREAM_THREAD_IDLE_DAYS,
+    webhookHosts,
   });
   const app = createApiApp({
     runs,

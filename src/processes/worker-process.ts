@@ -19,6 +19,8 @@ import { workerTuningFromEnv } from '../worker/worker-tuning.js';
 import { lazyDemoServer } from './demo-model.js';
 import { serveMetrics, type MetricsServer } from '../observability/metrics-endpoint.js';
 import { logger } from '../observability/logger.js';
+import { parseWebhookHosts } from '../webhooks/webhook-hosts.js';
+import { parseWebhookSecret } from '../webhooks/webhook-secret.js';
 
 export interface WorkerProcess {
   worker: Worker;
@@ -122,6 +124,10 @@ export async function startWorkerProcess(
         resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
         tools,
         transcripts: new TranscriptStore(blobs),
+        webhooks: {
+          key: env.RUNSTREAM_WEBHOOK_SECRET === undefined ? undefined : parseWebhookSecret(env.RUNSTREAM_WEBHOOK_SECRET),
+          hosts: parseWebhookHosts(env.RUNSTREAM_WEBHOOK_HOSTS),
+        },
         ...options.worker,
         tuning: { ...tuning, ...options.worker?.tuning },
         temporalMetrics: options.worker?.temporalMetrics ?? metricsPort !== undefined,

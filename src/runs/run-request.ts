@@ -3,6 +3,7 @@ import { messageSchema } from '../protocol/messages.js';
 import { parseModelName } from '../models.js';
 import { outputSpecSchema } from '../structured/output-spec.js';
 import { modelSettingsSchema } from './model-settings.js';
+import { webhookSpecSchema } from '../webhooks/webhook-spec.js';
 
 export const maxStepsLimit = 10_000;
 
@@ -88,6 +89,8 @@ export const createRunRequestSchema = z
     requireApproval: requireApprovalSchema.optional(),
     approvalTimeoutMs: approvalTimeoutSchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
+    /** Signed webhooks for the run's end (or the events named); the URL must be allowed by RUNSTREAM_WEBHOOK_HOSTS. */
+    webhook: webhookSpecSchema.optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

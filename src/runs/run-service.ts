@@ -23,6 +23,8 @@ import type { CreateRunRequest, InputIssue } from './run-request.js';
 import { resumedRunId, resumeInput } from './run-resume.js';
 import { decideApproval, type ApprovalRequest } from './run-approvals.js';
 import type { ApprovalAnswer } from '../../workflows/approval-definitions.js';
+import { webhookIssues } from '../webhooks/webhook-check.js';
+import type { WebhookHosts } from '../webhooks/webhook-hosts.js';
 
 /** `waiting`: open, with tool calls waiting for a person (`pendingApprovals`). */
 export type RunStatus = RunPhase | 'waiting';
@@ -94,6 +96,8 @@ export interface RunServiceOptions {
   defaultMaxSteps?: number;
   /** The blob store the workers use: runs start with their input there, results and transcripts are read from it. */
   transcripts: TranscriptStore;
+  /** RUNSTREAM_WEBHOOK_HOSTS: where a run's webhook may go (none listed: webhooks are refused). */
+  webhookHosts?: WebhookHosts | undefined;
 }
 
 export const isRunId = (value: string) => /^run_[a-z0-9]{10,40}$/.test(value);
@@ -118,6 +122,8 @@ export class RunService {
       throw kind === 'invalid' ? new InvalidRunRequestError(issues) : new CatalogueRefusalError(kind, issues);
     }
     const { budget: _budget, ...run } = resolved.value;
+    const refused = webhookIssues(run.webhook, this.options.webhookHosts);
+    if (refused.length > 0) throw new InvalidRunRequestError(refused);
     const messages: Message[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
     const input: AgentRunInput = {
       ...run,

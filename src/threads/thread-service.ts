@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { webhookIssues } from '../webhooks/webhook-check.js';
+import type { WebhookHosts } from '../webhooks/webhook-hosts.js';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { Message, Usage } from '../protocol/messages.js';
@@ -63,6 +65,8 @@ export interface ThreadServiceOptions {
   /** RUNSTREAM_THREAD_IDLE_DAYS. */
   idleDays: number;
   defaultMaxSteps?: number;
+  /** RUNSTREAM_WEBHOOK_HOSTS: where its turns' webhook may go. */
+  webhookHosts?: WebhookHosts | undefined;
 }
 
 /** Create, message, read and close threads. A thread is a workflow whose id is the thread id; Temporal is the truth. */
@@ -80,6 +84,8 @@ export class ThreadService {
       throw kind === 'invalid' ? new InvalidRunRequestError(issues) : new CatalogueRefusalError(kind, issues);
     }
     const { budget: _budget, ...run } = resolved.value;
+    const refused = webhookIssues(run.webhook, this.options.webhookHosts);
+    if (refused.length > 0) throw new InvalidRunRequestError(refused);
     const runMemo = {
       model: run.model,
       ...(run.agent ? { agent: run.agent } : {}),

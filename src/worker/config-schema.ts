@@ -1,3 +1,4 @@
+import { webhookSpecSchema } from '../webhooks/webhook-spec.js';
 import { z } from 'zod';
 import type { AgentDefinition, CatalogueAgent } from '../agents/agent.js';
 import { mcpServerSchema, type McpServerConfig } from '../mcp/mcp-server-config.js';
@@ -97,6 +98,7 @@ const agentSchema = z
       })
       .optional(),
     modelSettings: modelSettingsSchema.optional(),
+    webhook: webhookSpecSchema.optional(),
     // Declared now, enforced later: accepting a limit that nothing checks would let a run spend past it.
     budget: budgetSchema.optional().refine((value) => value === undefined, {
       message: 'budgets are not enforced yet: a run of this agent would not stop at these limits; remove budget (use maxSteps meanwhile)',
