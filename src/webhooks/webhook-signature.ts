@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 
 /** The Standard Webhooks headers of one delivery attempt. */
-export interface WebhookHeaders {
+// A type, not an interface, so it passes where plain header records are taken.
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 /**
  * Signs `id.timestamp.body` with HMAC-SHA256 (Standard Webhooks, scheme v1).
