@@ -1,5 +1,6 @@
-import type { createClient } from '../client/index.js';
-import { finalStatusOfEvent, type FinalRunStatus } from '../protocol/index.js';
+import { createInterface } from 'node:readline/promises';
+import { RunstreamApiError, type createClient } from '../client/index.js';
+import { finalStatusOfEvent, type FinalRunStatus, type RunEventOf } from '../protocol/index.js';
 import { RunRenderer } from './render-run.js';
 
 /** How a followed run ended; `unknown` when the stream stopped before its final event. */
@@ -11,7 +12,13 @@ export const exitCodeFor: Record<FinalStatus, number> = { completed: 0, failed: 
 export async function followRunInTerminal(
   client: ReturnType<typeof createClient>,
   runId: string,
-  options: { after?: string | undefined; signal?: AbortSignal | undefined; structuredOutput?: boolean } = {},
+  options: {
+    after?: string | undefined;
+    signal?: AbortSignal | undefined;
+    structuredOutput?: boolean;
+    /** Ask at the terminal for each tool call that waits for approval, and decide it (stdin and stderr are TTYs). */
+    decide?: boolean | undefined;
+  } = {},
 ): Promise<FinalStatus> {
   // With structured output, stdout carries only the final JSON (for pipes and files); the streamed text goes to stderr.
   const renderer = new RunRenderer({
@@ -31,6 +38,10 @@ export async function followRunInTerminal(
     })) {
       renderer.handle(event);
       status = finalStatusOfEvent(event) ?? status;
+      if (event.type === 'tool.approval_requested' && options.decide) {
+        renderer.stopSpinner();
+        await decideAtTerminal(client, event);
+      }
       if (event.type === 'run.completed') structured = { value: event.result.structuredOutput };
     }
   } finally {
@@ -42,4 +53,22 @@ export async function followRunInTerminal(
     process.stdout.write(`${JSON.stringify(structured.value ?? null, null, 2)}\n`);
   }
   return status;
+}
+
+/** `approve calculator({...})? [y/N]`: anything but y or yes denies. Someone else deciding first is said, not an error. */
+async function decideAtTerminal(client: ReturnType<typeof createClient>, event: RunEventOf<'tool.approval_requested'>): Promise<void> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  let answer: string;
+  try {
+    answer = await prompt.question(`approve ${event.name}(${JSON.stringify(event.arguments)})? [y/N] `);
+  } finally {
+    prompt.close();
+  }
+  const approve = /^\s*y(es)?\s*$/i.test(answer);
+  try {
+    await client.approve(event.runId, event.callId, approve ? { approve } : { approve, reason: 'denied at the terminal' });
+  } catch (error) {
+    if (!(error instanceof RunstreamApiError) || (error.status !== 409 && error.status !== 404)) throw error;
+    process.stderr.write(`(not decided here: ${error.message})\n`);
+  }
 }

@@ -40,7 +40,11 @@ const usage = `runstream — durable, streaming AI-agent runs
   runstream chat [--agent A] [--model M] [--tools a,b] [--thread thr_…]
                                                a conversation over a thread: a turn per line, answers
                                                on stdout, Ctrl-C cancels the answer, not the thread
+                [--require-approval a,b|all]   (tool calls that wait for a person; on a terminal,
+                                               --follow asks "approve calculator({…})? [y/N]")
   runstream watch <runId> [--after <eventId>]  follow a run's events live
+  runstream approve <runId> <callId> [--deny] [--reason "…"]
+                                               decide a tool call that waits for approval
   runstream cancel <runId>                     cancel a run; its partial text is kept
   runstream resume <runId>                     continue a failed or terminated run
   runstream setup [--browser]                  install the Temporal CLI and redis-server if missing
@@ -60,6 +64,17 @@ async function workerConfig(path: string | undefined): Promise<LoadedConfig | un
     );
   }
   return config;
+}
+
+/** A person is there to ask: stdin and stderr are terminals. */
+const onTerminal = () => Boolean(process.stdin.isTTY && process.stderr.isTTY);
+
+function requireApprovalFlag(value: string | undefined): string[] | 'all' | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === 'all') return 'all';
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new CliError('--require-approval: name tools (a,b) or say all');
+  return names;
 }
 
 function positional(values: string[], name: string): string {
@@ -150,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
           instructions: { type: 'string' },
           follow: { type: 'boolean', short: 'f' },
           'output-schema': { type: 'string' },
+          'require-approval': { type: 'string' },
         },
       });
       const prompt = positional(positionals, 'prompt');
@@ -171,13 +187,14 @@ async function main(argv: string[]): Promise<number> {
         instructions: values.instructions,
         output: outputSchema && { schema: outputSchema },
         modelSettings,
+        requireApproval: requireApprovalFlag(values['require-approval']),
       });
       if (!values.follow) {
         process.stdout.write(`${run.id}\n`);
         process.stderr.write(`follow it with: runstream watch ${run.id}\n`);
         return 0;
       }
-      return exitCodeFor[await followRunInTerminal(client, run.id, outputSchema ? { structuredOutput: true } : {})];
+      return exitCodeFor[await followRunInTerminal(client, run.id, { structuredOutput: outputSchema !== undefined, decide: onTerminal() })];
     }
     case 'chat': {
       const { values } = parseArgs({
@@ -204,7 +221,20 @@ async function main(argv: string[]): Promise<number> {
       if (values.after !== undefined && !isStreamId(values.after)) throw new CliError('--after: expected an event id such as 1700000000000-0');
       const { apiUrl, apiKey } = clientConfig();
       const client = createClient({ url: apiUrl, apiKey });
-      return exitCodeFor[await followRunInTerminal(client, runId, { after: values.after })];
+      return exitCodeFor[await followRunInTerminal(client, runId, { after: values.after, decide: onTerminal() })];
+    }
+    case 'approve': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { deny: { type: 'boolean' }, reason: { type: 'string' } },
+      });
+      const runId = positional(positionals, 'run id');
+      const callId = positional(positionals.slice(1), 'call id (the callId of tool.approval_requested)');
+      const { apiUrl, apiKey } = clientConfig();
+      const answer = await createClient({ url: apiUrl, apiKey }).approve(runId, callId, { approve: values.deny !== true, reason: values.reason });
+      process.stdout.write(`${JSON.stringify(answer)}\n`);
+      return 0;
     }
     case 'cancel':
     case 'resume': {

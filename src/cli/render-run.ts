@@ -52,8 +52,6 @@ export class RunRenderer {
       case 'tool_call.delta':
       case 'reasoning.started':
       case 'reasoning.finished':
-      case 'tool.approval_requested':
-      case 'tool.approval_resolved':
       case 'turn.queued':
       case 'turn.started':
       case 'turn.finished':
@@ -66,6 +64,21 @@ export class RunRenderer {
         this.endLine();
         this.out.stderr(
           `↻ ${event.name === undefined ? `step ${event.step}` : event.name} failed (${event.error.type}: ${event.error.message}); attempt ${event.attempt} in ${seconds(event.delayMs)}\n`,
+        );
+        break;
+      case 'tool.approval_requested':
+        this.stopSpinner();
+        this.endLine();
+        this.out.stderr(
+          `⏸ ${event.name}(${JSON.stringify(event.arguments)}) waits for approval until ${event.expiresAt}: runstream approve ${event.runId} ${event.callId} [--deny --reason …]\n`,
+        );
+        break;
+      case 'tool.approval_resolved':
+        this.endLine();
+        this.out.stderr(
+          event.approved
+            ? `✔ ${event.callId} approved by ${event.decidedBy}\n`
+            : `✗ ${event.callId} ${event.decidedBy === 'timeout' ? 'expired without a decision' : `denied by ${event.decidedBy}`}${event.reason && event.decidedBy !== 'timeout' ? `: ${event.reason}` : ''}\n`,
         );
         break;
       case 'tool_call.ready':
