@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  ServiceError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
@@ -99,6 +100,8 @@ export interface RunServiceOptions {
   /** RUNSTREAM_WEBHOOK_HOSTS: where a run's webhook may go (none listed: webhooks are refused). */
   webhookHosts?: WebhookHosts | undefined;
 }
+
+const grpcFailedPrecondition = 9;
 
 export const isRunId = (value: string) => /^run_[a-z0-9]{10,40}$/.test(value);
 
@@ -291,7 +294,16 @@ export class RunService {
       if (current.workflowId !== runId) return { id: current.workflowId };
       throw new RunConflictError(`run ${runId} is ${status}; only failed, cancelled or terminated runs can be resumed`);
     }
-    const progress = await this.options.client.workflow.getHandle(current.workflowId).query(progressQuery);
+    const progress = await this.options.client.workflow
+      .getHandle(current.workflowId)
+      .query(progressQuery)
+      .catch((error: unknown) => {
+        // Ended before a worker ever ran it (terminated while queued): it has no transcript to carry on.
+        if (error instanceof ServiceError && (error.cause as { code?: number } | undefined)?.code === grpcFailedPrecondition) {
+          throw new RunConflictError(`run ${runId} ended before it started; there is nothing to resume: enqueue it again`);
+        }
+        throw error;
+      });
     const carried = resumeInput(current.workflowId, { ...progress, messages: await this.transcriptOf(progress) });
     const input: AgentRunInput = { ...carried, messages: [], transcript: await this.options.transcripts.create(carried.messages) };
     const id = resumedRunId(current.workflowId);

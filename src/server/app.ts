@@ -1,16 +1,25 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { PayloadCodec } from '@temporalio/common';
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import { Hono } from 'hono';
 import type { LiveSubscriptions } from '../bus/live-subscriptions.js';
 import type { RunLog } from '../bus/run-log.js';
 import type { CatalogueReader } from '../catalogue/catalogue-reader.js';
-import { CatalogueRefusalError, InvalidRunRequestError, isRunId, RunNotFoundError, type RunService } from '../runs/run-service.js';
-import { createRunRequestSchema, issuesOf } from '../runs/run-request.js';
+import { CatalogueRefusalError, InvalidRunRequestError, RunNotFoundError, type RunService } from '../runs/run-service.js';
+import { createRunRequestSchema } from '../runs/run-request.js';
 import { observeRequests, requestLogger } from '../observability/request-observer.js';
 import { metricsContentType, metricsText } from '../observability/metrics-endpoint.js';
 import { ApiError } from './api-error.js';
+import {
+  createdRunSchema,
+  eventsHeadersSchema,
+  eventsQuerySchema,
+  healthSchema,
+  runAnswerSchema,
+  runListQuerySchema,
+  runListSchema,
+  runParamsSchema,
+  viewerTokenSchema,
+} from './api-schemas.js';
 import type { ApiKeys } from './api-keys.js';
 import { createAuth } from './auth.js';
 import { createCors, noCors, type CorsSettings } from './cors.js';
@@ -23,6 +32,9 @@ import { mountRunControlRoutes } from './run-control-routes.js';
 import { mountThreadRoutes } from './thread-routes.js';
 import type { ThreadService } from '../threads/thread-service.js';
 import { mountViewerPages } from './viewer/viewer-routes.js';
+import { mountApiDocs } from './api-docs.js';
+import { RouteRegistry } from './routes.js';
+import { runEventSchema, runEventTypes } from '../protocol/index.js';
 import type { ViewerTokens } from './viewer-token.js';
 
 export interface ApiDependencies {
@@ -52,9 +64,12 @@ export interface ApiDependencies {
 
 export type ApiEnv = { Bindings: HttpBindings };
 
-const listQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
-
 export function createApiApp(deps: ApiDependencies) {
+  return createApi(deps).app;
+}
+
+/** The app and its route registry (what the OpenAPI document lists). */
+export function createApi(deps: ApiDependencies) {
   const app = new Hono<ApiEnv>();
   const auth = createAuth(deps);
   const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
@@ -74,113 +89,163 @@ export function createApiApp(deps: ApiDependencies) {
     return c.json(new ApiError('internal', 'internal error').toJSON(), 500);
   });
   app.notFound((c) => c.json(new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  // An error answered before the body was read (413 above all) would leave the rest of the body on a keep-alive
+  // socket, where the client's next request meets it: close the connection after any error to a request with a body.
+  app.use('*', async (c, next) => {
+    await next();
+    const hasBody = c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length') ?? 0) > 0;
+    if (hasBody && c.res.status >= 400 && !c.res.headers.has('x-hono-already-sent')) c.res.headers.set('connection', 'close');
+  });
   // First, so preflights are answered and every answer (errors too) carries the headers a listed origin needs.
   app.use('*', createCors(deps.cors ?? noCors));
-
-  const requireKey = (c: Context<ApiEnv>) => auth.requireKey(c.req.header('authorization'));
-  const runIdParam = (c: Context<ApiEnv>): string => {
-    const id = c.req.param('id') ?? '';
-    if (!isRunId(id)) throw new ApiError('not_found', `run ${id} not found`);
-    return id;
-  };
-
   app.use('*', observeRequests());
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  // Prometheus text, unauthenticated like /healthz (aggregates only, no run ids); keep it off the public internet.
-  app.get('/metrics', async (c) => c.body(await metricsText(), 200, { 'content-type': metricsContentType }));
-
-  // The size limit comes first, so an oversized body is refused before it is read whole.
-  const limitTo = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiError('payload_too_large', `the body is larger than ${maxSize} bytes`);
+  const routes = new RouteRegistry(
+    app,
+    {
+      requireKey: (c) => auth.requireKey(c.req.header('authorization')),
+      requireReader: (c, id) => {
+        auth.requireReader({ authorization: c.req.header('authorization'), token: c.req.query('token') }, id);
       },
-    });
-  const runBodyLimit = limitTo(maxRunBodyBytes);
-  const otherBodyLimit = limitTo(maxBodyBytes);
-  app.use('/v1/*', (c, next) => (c.req.method === 'POST' && c.req.path === '/v1/runs' ? runBodyLimit(c, next) : otherBodyLimit(c, next)));
+      requireDecider: (c, id) => auth.requireDecider({ authorization: c.req.header('authorization'), token: c.req.query('token') }, id),
+    },
+    { maxBodyBytes },
+  );
 
-  app.post('/v1/runs', async (c) => {
-    const keyId = requireKey(c);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new ApiError('invalid_request', 'the body is not valid JSON', [{ path: '(body)', message: 'expected a JSON object' }]);
-    }
-    const parsed = createRunRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const issues = issuesOf(parsed.error);
-      throw new ApiError('invalid_request', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
-    }
-    await deps.limits?.checkRate(keyId);
-    const runId = deps.runs.runIdFor(parsed.data, { keyId });
-    const slot = await deps.limits?.reserve(keyId, runId, (id) => deps.runs.isActive(id));
-    let run: Awaited<ReturnType<RunService['enqueue']>>;
-    try {
-      run = await deps.runs.enqueue(parsed.data, { keyId, runId });
-    } catch (error) {
-      if (slot?.added) await deps.limits?.release(keyId, runId);
-      throw error;
-    }
-    const { token, expiresAt } = deps.viewerTokens.issue(run.id);
-    const eventsUrl = new URL(`/v1/runs/${run.id}/events`, c.req.url).toString();
-    const viewerUrl = new URL(`/runs/${run.id}?token=${encodeURIComponent(token)}`, c.req.url).toString();
-    return c.json({ id: run.id, status: run.status, viewerToken: token, viewerTokenExpiresAt: new Date(expiresAt * 1000).toISOString(), eventsUrl, viewerUrl }, 201);
-  });
+  routes.route(
+    { method: 'GET', path: '/healthz', operationId: 'health', summary: 'The API process is up', tag: 'operations', auth: 'none', answers: { 200: { description: 'Up.', json: healthSchema } } },
+    (c) => c.json({ ok: true as const }),
+  );
+  // Prometheus text, unauthenticated like /healthz (aggregates only, no run ids); keep it off the public internet.
+  routes.route(
+    {
+      method: 'GET',
+      path: '/metrics',
+      operationId: 'metrics',
+      summary: 'Prometheus metrics of this API process',
+      tag: 'operations',
+      auth: 'none',
+      answers: { 200: { description: 'Prometheus text exposition format.', media: { type: 'text/plain' } } },
+    },
+    async (c) => c.body(await metricsText(), 200, { 'content-type': metricsContentType }),
+  );
 
-  app.get('/v1/runs', async (c) => {
-    requireKey(c);
-    const query = listQuerySchema.safeParse(c.req.query());
-    if (!query.success) throw new ApiError('invalid_request', 'limit must be 1 to 200', issuesOf(query.error));
-    return c.json({ runs: await deps.runs.list({ limit: query.data.limit }) });
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/runs',
+      operationId: 'createRun',
+      summary: 'Enqueue a run',
+      description:
+        'The same `idempotencyKey` (per API key) answers the same run, also under concurrent retries and after it ended. ' +
+        'A large `input` goes to the blob store, never into workflow history.',
+      tag: 'runs',
+      auth: 'key',
+      body: createRunRequestSchema,
+      maxBodyBytes: maxRunBodyBytes,
+      answers: { 201: { description: 'Enqueued (or the run this idempotency key already started).', json: createdRunSchema } },
+      errors: ['rate_limited', 'conflict', 'unavailable'],
+    },
+    async (c, { body, keyId }) => {
+      await deps.limits?.checkRate(keyId);
+      const runId = deps.runs.runIdFor(body, { keyId });
+      const slot = await deps.limits?.reserve(keyId, runId, (id) => deps.runs.isActive(id));
+      let run: Awaited<ReturnType<RunService['enqueue']>>;
+      try {
+        run = await deps.runs.enqueue(body, { keyId, runId });
+      } catch (error) {
+        if (slot?.added) await deps.limits?.release(keyId, runId);
+        throw error;
+      }
+      const { token, expiresAt } = deps.viewerTokens.issue(run.id);
+      const eventsUrl = new URL(`/v1/runs/${run.id}/events`, c.req.url).toString();
+      const viewerUrl = new URL(`/runs/${run.id}?token=${encodeURIComponent(token)}`, c.req.url).toString();
+      return c.json({ id: run.id, status: run.status, viewerToken: token, viewerTokenExpiresAt: new Date(expiresAt * 1000).toISOString(), eventsUrl, viewerUrl }, 201);
+    },
+  );
 
-  app.get('/v1/runs/:id', async (c) => {
-    requireKey(c);
-    const runId = runIdParam(c);
-    try {
-      return c.json(await deps.runs.get(runId));
-    } catch (error) {
-      // A thread's turn waiting its turn has no workflow yet, but it is a run: queued.
-      if (error instanceof RunNotFoundError && (await deps.threads?.hasQueuedTurn(runId))) return c.json({ id: runId, status: 'queued' });
-      throw error;
-    }
-  });
+  routes.route(
+    {
+      method: 'GET',
+      path: '/v1/runs',
+      operationId: 'listRuns',
+      summary: 'Recent runs, newest first (Temporal visibility)',
+      tag: 'runs',
+      auth: 'key',
+      query: runListQuerySchema,
+      answers: { 200: { description: 'The runs.', json: runListSchema } },
+    },
+    async (c, { query }) => c.json({ runs: await deps.runs.list({ limit: query.limit }) }),
+  );
+
+  routes.route(
+    {
+      method: 'GET',
+      path: '/v1/runs/:id',
+      operationId: 'getRun',
+      summary: 'A run: status, result or error, stall, resume links',
+      tag: 'runs',
+      auth: 'key',
+      params: runParamsSchema,
+      answers: { 200: { description: "The run; a thread's turn still queued has only `id` and `status: queued`.", json: runAnswerSchema } },
+    },
+    async (c, { params }) => {
+      try {
+        return c.json(await deps.runs.get(params.id));
+      } catch (error) {
+        // A thread's turn waiting its turn has no workflow yet, but it is a run: queued.
+        if (error instanceof RunNotFoundError && (await deps.threads?.hasQueuedTurn(params.id))) return c.json({ id: params.id, status: 'queued' as const });
+        throw error;
+      }
+    },
+  );
 
   // A fresh viewer token for a run (they expire, 15 minutes by default): key holders only.
-  app.post('/v1/runs/:id/viewer-token', async (c) => {
-    requireKey(c);
-    const runId = runIdParam(c);
-    await deps.runs.describe(runId); // 404 for an unknown run
-    const { token, expiresAt } = deps.viewerTokens.issue(runId);
-    return c.json({ viewerToken: token, expiresAt: new Date(expiresAt * 1000).toISOString() }, 201);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/runs/:id/viewer-token',
+      operationId: 'createRunViewerToken',
+      summary: 'A fresh read-only viewer token for one run',
+      tag: 'runs',
+      auth: 'key',
+      params: runParamsSchema,
+      answers: { 201: { description: 'The token and when it expires.', json: viewerTokenSchema } },
+    },
+    async (c, { params }) => {
+      await deps.runs.describe(params.id); // 404 for an unknown run
+      const { token, expiresAt } = deps.viewerTokens.issue(params.id);
+      return c.json({ viewerToken: token, expiresAt: new Date(expiresAt * 1000).toISOString() }, 201);
+    },
+  );
 
-  app.get('/v1/runs/:id/events', async (c) => {
-    const runId = runIdParam(c);
-    auth.requireReader({ authorization: c.req.header('authorization'), token: c.req.query('token') }, runId);
-    return streamRunEvents(deps, runId, {
-      after: c.req.header('last-event-id') || c.req.query('after'),
-      outgoing: c.env.outgoing,
-    });
-  });
+  routes.route(
+    {
+      method: 'GET',
+      path: '/v1/runs/:id/events',
+      operationId: 'streamRunEvents',
+      summary: "A run's events: its log after Last-Event-ID (or ?after=), then live, until its final event",
+      description:
+        'Server-Sent Events: `id: <log id>`, `event: <type>`, `data: <RunEvent JSON>`; `retry: 2000` first, a `: keep-alive` comment every 15 s. ' +
+        'When the log no longer holds what was asked for, a `snapshot` event comes first.',
+      tag: 'runs',
+      auth: 'reader',
+      params: runParamsSchema,
+      query: eventsQuerySchema,
+      headers: eventsHeadersSchema,
+      answers: { 200: { description: 'The event stream.', media: { type: 'text/event-stream', itemSchema: runEventSchema, itemDescription: `Events of the types ${runEventTypes.join(', ')}.` } } },
+    },
+    (c, { params, query, headers }) =>
+      streamRunEvents(deps, params.id, { after: headers['last-event-id'] || query.after, outgoing: c.env.outgoing }),
+  );
 
-  mountRunControlRoutes(app, deps, { requireKey, runId: runIdParam });
-  mountApprovalRoutes(app, deps, {
-    requireDecider: (c) => auth.requireDecider({ authorization: c.req.header('authorization'), token: c.req.query('token') }, runIdParam(c)),
-    runId: runIdParam,
-  });
-  if (deps.threads) {
-    mountThreadRoutes(app, { ...deps, threads: deps.threads }, {
-      requireKey,
-      requireReader: (c, id) => auth.requireReader({ authorization: c.req.header('authorization'), token: c.req.query('token') }, id),
-    });
-  }
-  mountCodecRoutes(app, { codec: deps.payloadCodec }, { requireKey });
-  mountCatalogueRoutes(app, deps, { requireKey });
-  mountViewerPages(app);
-  return app;
+  mountRunControlRoutes(routes, deps);
+  mountApprovalRoutes(routes, deps);
+  if (deps.threads) mountThreadRoutes(routes, { ...deps, threads: deps.threads });
+  mountCodecRoutes(routes, { codec: deps.payloadCodec });
+  mountCatalogueRoutes(routes, deps);
+  mountViewerPages(routes);
+  mountApiDocs(routes);
+  routes.finish();
+  return { app, routes };
 }

@@ -1,5 +1,7 @@
-import type { Context, Env, Hono } from 'hono';
 import type { CatalogueReader, CatalogueView } from '../catalogue/catalogue-reader.js';
+import { agentListSchema, toolListSchema } from './api-schemas.js';
+import type { ApiEnv } from './app.js';
+import type { RouteRegistry } from './routes.js';
 
 /** Who serves what, and what is wrong with it: conflicts and MCP servers that are not ready. */
 const health = (view: CatalogueView) => ({
@@ -14,20 +16,22 @@ const health = (view: CatalogueView) => ({
  * name that workers define differently is listed under `conflicts`, not in
  * the list, since no one definition is the right one.
  */
-export function mountCatalogueRoutes<E extends Env>(
-  app: Hono<E>,
-  deps: { catalogue: Pick<CatalogueReader, 'read'> },
-  guard: { requireKey: (c: Context<E>) => string },
-): void {
-  app.get('/v1/tools', async (c) => {
-    guard.requireKey(c);
+export function mountCatalogueRoutes(routes: RouteRegistry<ApiEnv>, deps: { catalogue: Pick<CatalogueReader, 'read'> }): void {
+  const answers = (what: string, json: typeof toolListSchema | typeof agentListSchema) => ({
+    200: { description: `The ${what} the live workers serve, with conflicts and MCP servers' state.`, json },
+  });
+  routes.route(
+    { method: 'GET', path: '/v1/tools', operationId: 'listTools', summary: "The tools the task queue's live workers serve", tag: 'catalogue', auth: 'key', answers: answers('tools', toolListSchema) },
+    async (c) => {
     const view = await deps.catalogue.read();
     const tools = [...view.tools.values()].map(({ definition, workers }) => ({ ...definition, workers: workers.length }));
     return c.json({ tools, ...health(view) });
-  });
+    },
+  );
 
-  app.get('/v1/agents', async (c) => {
-    guard.requireKey(c);
+  routes.route(
+    { method: 'GET', path: '/v1/agents', operationId: 'listAgents', summary: "The agents the task queue's live workers serve", tag: 'catalogue', auth: 'key', answers: answers('agents', agentListSchema) },
+    async (c) => {
     const view = await deps.catalogue.read();
     const agents = [...view.agents.values()].map(({ definition, workers }) => ({
       name: definition.name,
@@ -41,5 +45,6 @@ export function mountCatalogueRoutes<E extends Env>(
       workers: workers.length,
     }));
     return c.json({ agents, ...health(view) });
-  });
+    },
+  );
 }

@@ -1,8 +1,9 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import type { Context, Env, Hono } from 'hono';
-import { z } from 'zod';
-import { issuesOf } from '../runs/run-request.js';
+import type { z } from 'zod';
 import { ApiError } from './api-error.js';
+import { codecPayloadsSchema } from './api-schemas.js';
+import type { ApiEnv } from './app.js';
+import type { RouteRegistry } from './routes.js';
 
 /**
  * Temporal's codec server protocol, so the Temporal UI and CLI show
@@ -13,14 +14,7 @@ import { ApiError } from './api-error.js';
  * list the UI's origin in RUNSTREAM_CORS_KEY_ORIGINS.
  */
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
-const payloadsSchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
-    .max(10_000, 'at most 10000 payloads per request'),
-});
-
-type JsonPayloads = z.infer<typeof payloadsSchema>;
+type JsonPayloads = z.infer<typeof codecPayloadsSchema>;
 
 const fromJson = ({ payloads }: JsonPayloads): Payload[] =>
   payloads.map((payload) => ({
@@ -35,28 +29,28 @@ const toJson = (payloads: Payload[]): JsonPayloads => ({
   })),
 });
 
-export function mountCodecRoutes<E extends Env>(app: Hono<E>, deps: { codec?: PayloadCodec | undefined }, guard: { requireKey: (c: Context<E>) => string }): void {
+export function mountCodecRoutes(routes: RouteRegistry<ApiEnv>, deps: { codec?: PayloadCodec | undefined }): void {
   for (const direction of ['encode', 'decode'] as const) {
-    app.post(`/v1/codec/${direction}`, async (c) => {
-      guard.requireKey(c);
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw new ApiError('invalid_request', 'the body is not valid JSON', [{ path: '(body)', message: 'expected { payloads: [...] }' }]);
-      }
-      const parsed = payloadsSchema.safeParse(body);
-      if (!parsed.success) {
-        const issues = issuesOf(parsed.error);
-        throw new ApiError('invalid_request', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
-      }
-      // Without a key there is nothing to encode or decode: payloads pass through as they are, as Temporal's own codec servers do.
-      if (!deps.codec) return c.json(parsed.data);
-      try {
-        return c.json(toJson(await deps.codec[direction](fromJson(parsed.data))));
-      } catch (error) {
-        throw new ApiError('invalid_request', `the payloads could not be ${direction}d: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    });
+    routes.route(
+      {
+        method: 'POST',
+        path: `/v1/codec/${direction}`,
+        operationId: `${direction}Payloads`,
+        summary: `Temporal codec server: ${direction} payloads with RUNSTREAM_PAYLOAD_KEY (they pass through unchanged without one)`,
+        tag: 'codec',
+        auth: 'key',
+        body: codecPayloadsSchema,
+        answers: { 200: { description: `The payloads, ${direction}d.`, json: codecPayloadsSchema } },
+      },
+      async (c, { body }) => {
+        // Without a key there is nothing to encode or decode: payloads pass through as they are, as Temporal's own codec servers do.
+        if (!deps.codec) return c.json(body);
+        try {
+          return c.json(toJson(await deps.codec[direction](fromJson(body))));
+        } catch (error) {
+          throw new ApiError('invalid_request', `the payloads could not be ${direction}d: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    );
   }
 }

@@ -1,17 +1,15 @@
-import type { Context, Env, Hono } from 'hono';
 import { RunConflictError, type RunService } from '../runs/run-service.js';
 import { ApiError } from './api-error.js';
+import { cancelAnswerSchema, resumeAnswerSchema, runParamsSchema } from './api-schemas.js';
+import type { ApiEnv } from './app.js';
+import type { RouteRegistry } from './routes.js';
 
 /**
  * `POST /v1/runs/:id/cancel` and `POST /v1/runs/:id/resume`, both `202`:
  * the work happens in the workflow (cancel) or in a new run (resume); the
  * answer says which run to follow. A viewer disconnecting never cancels.
  */
-export function mountRunControlRoutes<E extends Env>(
-  app: Hono<E>,
-  deps: { runs: RunService },
-  guard: { requireKey: (c: Context<E>) => string; runId: (c: Context<E>) => string },
-): void {
+export function mountRunControlRoutes(routes: RouteRegistry<ApiEnv>, deps: { runs: RunService }): void {
   const conflictsAsApiErrors = async <T>(action: () => Promise<T>): Promise<T> => {
     try {
       return await action();
@@ -21,17 +19,39 @@ export function mountRunControlRoutes<E extends Env>(
     }
   };
 
-  app.post('/v1/runs/:id/cancel', async (c) => {
-    guard.requireKey(c);
-    const runId = guard.runId(c);
-    const answer = await conflictsAsApiErrors(() => deps.runs.cancel(runId));
-    return c.json({ id: answer.id, status: answer.status === 'cancelled' ? 'cancelled' : 'cancelling' }, 202);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/runs/:id/cancel',
+      operationId: 'cancelRun',
+      summary: 'Cancel a run; its partial text is kept',
+      tag: 'runs',
+      auth: 'key',
+      params: runParamsSchema,
+      answers: { 202: { description: 'Cancelling (or already cancelled): the run ends `cancelled`.', json: cancelAnswerSchema } },
+      errors: ['conflict'],
+    },
+    async (c, { params }) => {
+      const answer = await conflictsAsApiErrors(() => deps.runs.cancel(params.id));
+      return c.json({ id: answer.id, status: answer.status === 'cancelled' ? ('cancelled' as const) : ('cancelling' as const) }, 202);
+    },
+  );
 
-  app.post('/v1/runs/:id/resume', async (c) => {
-    guard.requireKey(c);
-    const runId = guard.runId(c);
-    const answer = await conflictsAsApiErrors(() => deps.runs.resume(runId));
-    return c.json({ id: answer.id, resumedFrom: runId }, 202);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/runs/:id/resume',
+      operationId: 'resumeRun',
+      summary: 'Continue a failed or terminated run from its durable transcript, as a new run',
+      tag: 'runs',
+      auth: 'key',
+      params: runParamsSchema,
+      answers: { 202: { description: 'The run that carries on.', json: resumeAnswerSchema } },
+      errors: ['conflict'],
+    },
+    async (c, { params }) => {
+      const answer = await conflictsAsApiErrors(() => deps.runs.resume(params.id));
+      return c.json({ id: answer.id, resumedFrom: params.id }, 202);
+    },
+  );
 }

@@ -1,32 +1,21 @@
-import type { Context, Hono } from 'hono';
-import type { z } from 'zod';
-import { issuesOf } from '../runs/run-request.js';
-import { isThreadId } from '../../workflows/thread-ids.js';
+import type { Context } from 'hono';
 import { createThreadRequestSchema, sendMessageRequestSchema } from '../threads/thread-request.js';
 import { ThreadNotFoundError, ThreadRefusedError, type ThreadService } from '../threads/thread-service.js';
+import { runEventSchema, runEventTypes } from '../protocol/index.js';
 import { ApiError } from './api-error.js';
+import {
+  closeThreadAnswerSchema,
+  createdThreadSchema,
+  eventsHeadersSchema,
+  eventsQuerySchema,
+  messageAnswerSchema,
+  threadAnswerSchema,
+  threadParamsSchema,
+  viewerTokenSchema,
+} from './api-schemas.js';
 import type { ApiDependencies, ApiEnv } from './app.js';
+import type { RouteRegistry } from './routes.js';
 import { streamThreadEvents } from './thread-events-route.js';
-
-type Auth = {
-  requireKey: (c: Context<ApiEnv>) => string;
-  requireReader: (c: Context<ApiEnv>, id: string) => void;
-};
-
-async function jsonBody<Schema extends z.ZodType>(c: Context<ApiEnv>, schema: Schema): Promise<z.infer<Schema>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError('invalid_request', 'the body is not valid JSON', [{ path: '(body)', message: 'expected a JSON object' }]);
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issues = issuesOf(parsed.error);
-    throw new ApiError('invalid_request', issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
-  }
-  return parsed.data;
-}
 
 /** Thread errors as API errors: unknown 404, closed 409, refused input 400. */
 async function asApiErrors<T>(action: () => Promise<T>): Promise<T> {
@@ -46,12 +35,7 @@ async function asApiErrors<T>(action: () => Promise<T>): Promise<T> {
  * in order, each a run of its own), read, close, and one event stream across
  * every turn. A thread's viewer token reads the thread and its turns.
  */
-export function mountThreadRoutes(app: Hono<ApiEnv>, deps: ApiDependencies & { threads: ThreadService }, auth: Auth): void {
-  const threadIdParam = (c: Context<ApiEnv>): string => {
-    const id = c.req.param('id') ?? '';
-    if (!isThreadId(id)) throw new ApiError('not_found', `thread ${id} not found`);
-    return id;
-  };
+export function mountThreadRoutes(routes: RouteRegistry<ApiEnv>, deps: ApiDependencies & { threads: ThreadService }): void {
   const links = (c: Context<ApiEnv>, id: string) => {
     const { token, expiresAt } = deps.viewerTokens.issue(id);
     return {
@@ -61,48 +45,106 @@ export function mountThreadRoutes(app: Hono<ApiEnv>, deps: ApiDependencies & { t
       viewerUrl: new URL(`/threads/${id}?token=${encodeURIComponent(token)}`, c.req.url).toString(),
     };
   };
+  const tag = 'threads';
 
-  app.post('/v1/threads', async (c) => {
-    const keyId = auth.requireKey(c);
-    const request = await jsonBody(c, createThreadRequestSchema);
-    await deps.limits?.checkRate(keyId);
-    const { id } = await deps.threads.create(request, { keyId });
-    return c.json({ id, ...links(c, id) }, 201);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/threads',
+      operationId: 'createThread',
+      summary: "Start a thread: a run's settings without `input`; every turn runs with them",
+      tag,
+      auth: 'key',
+      body: createThreadRequestSchema,
+      answers: { 201: { description: 'The thread and a viewer token for it and its turns.', json: createdThreadSchema } },
+      errors: ['rate_limited', 'conflict', 'unavailable'],
+    },
+    async (c, { body, keyId }) => {
+      await deps.limits?.checkRate(keyId);
+      const { id } = await deps.threads.create(body, { keyId });
+      return c.json({ id, ...links(c, id) }, 201);
+    },
+  );
 
-  app.post('/v1/threads/:id/messages', async (c) => {
-    auth.requireKey(c);
-    const threadId = threadIdParam(c);
-    const request = await jsonBody(c, sendMessageRequestSchema);
-    const answer = await asApiErrors(() => deps.threads.send(threadId, request));
-    return c.json({ threadId: answer.threadId, runId: answer.runId, turn: answer.turn, position: answer.position }, 202);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/threads/:id/messages',
+      operationId: 'sendThreadMessage',
+      summary: 'Send a message: a turn, queued and run in order, each a run of its own',
+      tag,
+      auth: 'key',
+      params: threadParamsSchema,
+      body: sendMessageRequestSchema,
+      answers: { 202: { description: "The turn's run and its place in the queue.", json: messageAnswerSchema } },
+      errors: ['conflict'],
+    },
+    async (c, { params, body }) => {
+      const answer = await asApiErrors(() => deps.threads.send(params.id, body));
+      return c.json({ threadId: answer.threadId, runId: answer.runId, turn: answer.turn, position: answer.position }, 202);
+    },
+  );
 
-  app.get('/v1/threads/:id', async (c) => {
-    auth.requireKey(c);
-    const threadId = threadIdParam(c);
-    return c.json(await asApiErrors(() => deps.threads.get(threadId)));
-  });
+  routes.route(
+    {
+      method: 'GET',
+      path: '/v1/threads/:id',
+      operationId: 'getThread',
+      summary: 'A thread: status, turns, the transcript of its finished turns, usage',
+      tag,
+      auth: 'key',
+      params: threadParamsSchema,
+      answers: { 200: { description: 'The thread.', json: threadAnswerSchema } },
+    },
+    async (c, { params }) => c.json(await asApiErrors(() => deps.threads.get(params.id))),
+  );
 
-  app.post('/v1/threads/:id/close', async (c) => {
-    auth.requireKey(c);
-    const threadId = threadIdParam(c);
-    return c.json(await asApiErrors(() => deps.threads.close(threadId)), 202);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/threads/:id/close',
+      operationId: 'closeThread',
+      summary: 'Close a thread: queued turns are dropped, the running one finishes',
+      tag,
+      auth: 'key',
+      params: threadParamsSchema,
+      answers: { 202: { description: 'Closing, or closed already.', json: closeThreadAnswerSchema } },
+    },
+    async (c, { params }) => c.json(await asApiErrors(() => deps.threads.close(params.id)), 202),
+  );
 
-  app.post('/v1/threads/:id/viewer-token', async (c) => {
-    auth.requireKey(c);
-    const threadId = threadIdParam(c);
-    await asApiErrors(() => deps.threads.describe(threadId));
-    const { viewerToken, viewerTokenExpiresAt } = links(c, threadId);
-    return c.json({ viewerToken, expiresAt: viewerTokenExpiresAt }, 201);
-  });
+  routes.route(
+    {
+      method: 'POST',
+      path: '/v1/threads/:id/viewer-token',
+      operationId: 'createThreadViewerToken',
+      summary: 'A fresh read-only viewer token for a thread and its turns',
+      tag,
+      auth: 'key',
+      params: threadParamsSchema,
+      answers: { 201: { description: 'The token and when it expires.', json: viewerTokenSchema } },
+    },
+    async (c, { params }) => {
+      await asApiErrors(() => deps.threads.describe(params.id));
+      const { viewerToken, viewerTokenExpiresAt } = links(c, params.id);
+      return c.json({ viewerToken, expiresAt: viewerTokenExpiresAt }, 201);
+    },
+  );
 
-  app.get('/v1/threads/:id/events', async (c) => {
-    const threadId = threadIdParam(c);
-    auth.requireReader(c, threadId);
-    return asApiErrors(() =>
-      streamThreadEvents(deps, threadId, { after: c.req.header('last-event-id') || c.req.query('after'), outgoing: c.env.outgoing }),
-    );
-  });
+  routes.route(
+    {
+      method: 'GET',
+      path: '/v1/threads/:id/events',
+      operationId: 'streamThreadEvents',
+      summary: "A thread's events across every turn (`turn.*` and the turns' run events), until `thread.closed`",
+      tag,
+      auth: 'reader',
+      params: threadParamsSchema,
+      query: eventsQuerySchema,
+      headers: eventsHeadersSchema,
+      answers: { 200: { description: 'The event stream.', media: { type: 'text/event-stream', itemSchema: runEventSchema, itemDescription: `Events of the types ${runEventTypes.join(', ')}.` } } },
+    },
+    (c, { params, query, headers }) =>
+      asApiErrors(() => streamThreadEvents(deps, params.id, { after: headers['last-event-id'] || query.after, outgoing: c.env.outgoing })),
+  );
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Hono } from 'hono';
+import { z } from 'zod';
 import type { ApiEnv } from '../app.js';
+import type { RouteRegistry } from '../routes.js';
 
 /**
  * The viewer pages: HTML and CSS from ./assets, and their scripts, built from
@@ -37,12 +38,29 @@ const securityHeaders = {
   'cache-control': 'no-store',
 };
 
-export function mountViewerPages(app: Hono<ApiEnv>): void {
-  app.get('/', (c) => c.html(assets.index, 200, securityHeaders));
-  app.get('/runs/:id', (c) => c.html(assets.run, 200, securityHeaders));
-  app.get('/threads/:id', (c) => c.html(assets.thread, 200, securityHeaders));
-  app.get('/assets/viewer.js', (c) => c.body(assets.script, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
-  app.get('/assets/thread.js', (c) => c.body(assets.threadScript, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
-  app.get('/assets/runs-list.js', (c) => c.body(assets.listScript, 200, { ...securityHeaders, 'content-type': 'text/javascript; charset=utf-8' }));
-  app.get('/assets/viewer.css', (c) => c.body(assets.style, 200, { ...securityHeaders, 'content-type': 'text/css; charset=utf-8' }));
+export function mountViewerPages(routes: RouteRegistry<ApiEnv>): void {
+  const page = (path: string, operationId: string, summary: string, html: string, named?: { params: z.ZodObject; query: z.ZodObject }) =>
+    routes.route(
+      { method: 'GET', path, operationId, summary, tag: 'viewer', auth: 'none', ...named, answers: { 200: { description: 'The page.', media: { type: 'text/html' } } } },
+      (c) => c.html(html, 200, securityHeaders),
+    );
+  const file = (name: string, type: 'text/javascript' | 'text/css', text: string) =>
+    routes.route(
+      { method: 'GET', path: `/assets/${name}`, operationId: `asset_${name.replace(/\W/g, '_')}`, summary: `The viewer's ${name}`, tag: 'viewer', auth: 'none', answers: { 200: { description: name, media: { type } } } },
+      (c) => c.body(text, 200, { ...securityHeaders, 'content-type': `${type}; charset=utf-8` }),
+    );
+  page('/', 'runsPage', 'The viewer: recent runs (the page asks for an API key)', assets.index);
+  // Any id: the page itself asks the API, which answers 404 for an unknown run.
+  page('/runs/:id', 'runPage', "The viewer: one run, live (`?token=` its viewer token)", assets.run, {
+    params: z.object({ id: z.string().describe('A run id.') }),
+    query: z.object({ token: z.string().optional().describe("The run's viewer token.") }),
+  });
+  page('/threads/:id', 'threadPage', "The viewer: one thread, every turn, live (`?token=` its viewer token)", assets.thread, {
+    params: z.object({ id: z.string().describe('A thread id.') }),
+    query: z.object({ token: z.string().optional().describe("The thread's viewer token.") }),
+  });
+  file('viewer.js', 'text/javascript', assets.script);
+  file('thread.js', 'text/javascript', assets.threadScript);
+  file('runs-list.js', 'text/javascript', assets.listScript);
+  file('viewer.css', 'text/css', assets.style);
 }
