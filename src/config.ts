@@ -23,6 +23,22 @@ const envSchema = z.object({
     .regex(/^[^\s:/]+:\d+$/, 'TEMPORAL_ADDRESS must be host:port, e.g. 127.0.0.1:7233')
     .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS to the Temporal frontend (Temporal Cloud, a secured cluster): on with any other TEMPORAL_TLS_* or TEMPORAL_API_KEY. */
+  TEMPORAL_TLS: z
+    .enum(['true', 'false', '1', '0'], { message: 'TEMPORAL_TLS must be true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .optional(),
+  /** mTLS client certificate and key: PEM files (…_PATH) or PEM text (…_DATA). */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_DATA: z.string().min(1).optional(),
+  /** The server's CA, when the system does not trust it (a self-hosted cluster). */
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** A Temporal Cloud API key (sent as a bearer token; implies TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   RUNSTREAM_TASK_QUEUE: z.string().min(1).default('runstream'),
   /** One Redis (redis://, rediss://) or a Redis Cluster by its seed nodes (redis+cluster://host:port,host:port). */
   REDIS_URL: z

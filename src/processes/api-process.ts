@@ -19,7 +19,7 @@ import { corsFromEnv, type CorsSettings } from '../server/cors.js';
 import type { SseSettings } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
 import { payloadCodecFor } from '../codec/payload-encryption.js';
-import { connectTemporalClient } from '../temporal.js';
+import { connectTemporalClient, temporalConnectionFromEnv } from '../temporal.js';
 import { CatalogueReader } from '../catalogue/catalogue-reader.js';
 import { observedGauge } from '../observability/metrics.js';
 import { parseWebhookHosts } from '../webhooks/webhook-hosts.js';
@@ -130,6 +130,7 @@ export async function startApiProcess(
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
     payloadCodec,
+    ...temporalConnectionFromEnv(env),
   });
   const blobs = openBlobStore(env);
   const commands = connectRedis(env.REDIS_URL, 'commands', env.REDIS_CLUSTER_NODES);

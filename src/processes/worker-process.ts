@@ -10,7 +10,7 @@ import { createModelResolver } from '../models.js';
 import { connectRedis } from '../redis.js';
 import { StallWatch } from '../stalls/stall-watch.js';
 import { payloadCodecFor } from '../codec/payload-encryption.js';
-import { connectTemporalClient } from '../temporal.js';
+import { connectTemporalClient, temporalConnectionFromEnv } from '../temporal.js';
 import type { Tool } from '../tools/tool.js';
 import { ToolRegistry } from '../tools/tool-registry.js';
 import type { ValidatedConfig } from '../worker/config-schema.js';
@@ -109,6 +109,7 @@ export async function startWorkerProcess(
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
     payloadCodec: payloadCodecFor(env.RUNSTREAM_PAYLOAD_KEY),
+    ...temporalConnectionFromEnv(env),
   };
   let metrics: MetricsServer | undefined;
   const metricsPort = options.metricsPort ?? env.RUNSTREAM_METRICS_PORT;

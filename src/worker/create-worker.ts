@@ -6,7 +6,7 @@ import { logger } from '../observability/logger.js';
 import { activityLogContext, PinoTemporalLogger } from '../observability/temporal-logging.js';
 import { temporalMetricsBindAddress, temporalMetricsUnavailable } from '../observability/temporal-metrics.js';
 import { WorkflowTaskFailureLogger } from '../stalls/workflow-task-failures.js';
-import { dataConverterFor, workflowsPath, type TemporalSettings } from '../temporal.js';
+import { connectionOptionsFor, dataConverterFor, workflowsPath, type TemporalSettings } from '../temporal.js';
 import { defaultWorkerTuning, type WorkerTuning } from './worker-tuning.js';
 
 export interface RunstreamWorkerOptions extends ActivityDependencies {
@@ -62,7 +62,7 @@ async function installRuntime(temporalMetrics: boolean): Promise<void> {
 
 export async function createRunstreamWorker(options: RunstreamWorkerOptions): Promise<Worker> {
   await installRuntime(options.temporalMetrics ?? false);
-  const connection = await NativeConnection.connect({ address: options.temporal.address });
+  const connection = await NativeConnection.connect(connectionOptionsFor(options.temporal));
   const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, tuning, temporalMetrics: _temporalMetrics, ...deps } =
     options;
   return Worker.create({
