@@ -1,6 +1,7 @@
 import { assertNever, emptyRunView, foldRun, isFinalStatus, type ParsedRunEvent, type RunView } from '../protocol/index.js';
 import { byId, el, json } from './dom.js';
 import { LiveStream, setStatus } from './live-stream.js';
+import { approvalDecider } from './approval-controls.js';
 import { StepCard } from './step-card.js';
 
 /**
@@ -13,11 +14,13 @@ const runId = decodeURIComponent(location.pathname.split('/').filter(Boolean).at
 let view: RunView = emptyRunView(runId);
 const cards = new Map<number, StepCard>();
 let ended = false;
+// Buttons only with an API key in this tab; a viewer token alone reads the run, never decides.
+const decide = approvalDecider(runId);
 
 function cardFor(step: number): StepCard {
   let card = cards.get(step);
   if (!card) {
-    card = new StepCard(step);
+    card = new StepCard(step, decide);
     cards.set(step, card);
     byId('timeline').append(card.card);
   }

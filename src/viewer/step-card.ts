@@ -1,4 +1,5 @@
 import type { StepView, ToolCallView } from '../protocol/index.js';
+import { ApprovalControls, type DecideApproval } from './approval-controls.js';
 import { el, json } from './dom.js';
 
 /**
@@ -16,7 +17,11 @@ export class StepCard {
   private readonly tools = el('ol', 'tools');
   private readonly calls = new Map<string, ToolCard>();
 
-  constructor(step: number) {
+  /** `decide`: the page may approve or deny waiting calls (it holds an API key). */
+  constructor(
+    step: number,
+    private readonly decide?: DecideApproval,
+  ) {
     this.card.dataset.step = String(step);
     const head = el('div', 'step-head', `Step ${step}`);
     head.append(this.usage);
@@ -50,7 +55,7 @@ export class StepCard {
   private toolCard(callId: string): ToolCard {
     let card = this.calls.get(callId);
     if (!card) {
-      card = new ToolCard(callId);
+      card = new ToolCard(callId, this.decide);
       this.calls.set(callId, card);
       this.tools.append(card.item);
     }
@@ -76,17 +81,29 @@ class ToolCard {
   private readonly args = el('pre', 'tool-args');
   private readonly progress = el('div', 'tool-progress');
   private readonly result = el('pre', 'tool-result');
+  private readonly approval: ApprovalControls | undefined;
 
-  constructor(callId: string) {
+  constructor(callId: string, decide?: DecideApproval) {
     this.item.dataset.callId = callId;
     this.item.append(this.title, this.args, this.progress, this.result);
+    if (decide) {
+      this.approval = new ApprovalControls(callId, decide);
+      this.item.append(this.approval.box);
+    }
   }
 
   show(call: ToolCallView): void {
     this.item.className = `tool ${call.state === 'finished' && call.isError ? 'error' : stateClass[call.state]}`;
-    this.title.textContent = `🔧 ${call.name || '…'}${call.approval ? ` · ${call.approval.state}` : ''}`;
+    this.title.textContent = `🔧 ${call.name || '…'}${call.approval ? ` · ${approvalText(call.approval)}` : ''}`;
     this.args.textContent = 'arguments' in call ? json(call.arguments) : call.argumentsText;
     this.progress.textContent = call.retrying ? retryText(call.retrying.error.message, call.retrying.delayMs, call.retrying.attempt) : call.progress === undefined ? '' : json(call.progress);
     this.result.textContent = call.result === undefined ? '' : json(call.result);
+    this.approval?.show(call);
   }
+}
+
+function approvalText(approval: NonNullable<ToolCallView['approval']>): string {
+  if (approval.state === 'pending') return `waiting for approval until ${new Date(approval.expiresAt).toLocaleString()}`;
+  const by = approval.decidedBy === 'timeout' ? 'expired' : `${approval.state} by ${approval.decidedBy ?? 'someone'}`;
+  return `${by}${approval.reason && approval.decidedBy !== 'timeout' ? `: ${approval.reason}` : ''}`;
 }

@@ -1,6 +1,7 @@
 import { emptyThreadView, foldThread, type RunView, type StepView, type ThreadView } from '../protocol/index.js';
 import { byId, el } from './dom.js';
 import { LiveStream, setStatus } from './live-stream.js';
+import { approvalDecider, type DecideApproval } from './approval-controls.js';
 import { StepCard } from './step-card.js';
 
 /**
@@ -20,12 +21,15 @@ class StepsList {
   private readonly cards = new Map<number, StepCard>();
   private shown: readonly StepView[] = [];
 
+  /** `decide`: a turn's waiting calls get buttons when the tab holds an API key. */
+  constructor(private readonly decide?: DecideApproval) {}
+
   show(steps: readonly StepView[]): void {
     for (const [index, step] of steps.entries()) {
       if (this.shown[index] === step) continue;
       let card = this.cards.get(index);
       if (!card) {
-        card = new StepCard(step.step);
+        card = new StepCard(step.step, this.decide);
         this.cards.set(index, card);
         this.list.append(card.card);
       }
@@ -39,10 +43,11 @@ class TurnCard {
   readonly section = el('li', 'turn');
   private readonly head = el('div', 'turn-head');
   private readonly question = el('div', 'turn-input');
-  private readonly steps = new StepsList();
+  private readonly steps: StepsList;
   private shown: RunView | undefined;
 
   constructor(runId: string) {
+    this.steps = new StepsList(approvalDecider(runId));
     this.section.dataset.runId = runId;
     this.section.append(this.head, this.question, this.steps.list);
   }
