@@ -12,6 +12,8 @@ export interface PublishRunEventInput {
   model?: string | undefined;
   /** With `run.completed`: the result's transcript, read from the store here so the workflow never carries it. */
   transcript?: TranscriptRef | undefined;
+  /** A thread's turn: the result's messages start here (its own turn's), not at the thread's first. */
+  transcriptFrom?: number | undefined;
 }
 
 export function createPublishRunEvent(deps: ActivityDependencies) {
@@ -24,7 +26,8 @@ export function createPublishRunEvent(deps: ActivityDependencies) {
     let event = input.event;
     if (event.type === 'run.completed' && input.transcript) {
       const { output: _output, messages: _messages, ...rest } = event.result;
-      event = { ...event, result: await resolveRunResult(deps.transcripts, { ...rest, transcript: input.transcript }) };
+      const from = input.transcriptFrom === undefined ? {} : { from: input.transcriptFrom };
+      event = { ...event, result: await resolveRunResult(deps.transcripts, { ...rest, transcript: input.transcript, ...from }) };
     }
     publisher.publish(event);
     // Redis away past the flush timeout: the run still ends; late viewers get a snapshot from the workflow.

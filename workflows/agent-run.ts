@@ -87,9 +87,9 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
   const { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript, checkApproval } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
   // Runs recorded before the blob store keep their transcript in workflow state, so their histories replay; so do
-  // a thread's turns for now, since the thread workflow holds its transcript and takes each turn's messages back.
+  // the turns of threads started before threads kept their transcript by reference.
   const transcript: RunTranscript =
-    input.transcriptMode !== 'inline' && !input.thread && patched('transcript-by-reference')
+    input.transcriptMode !== 'inline' && (!input.thread || input.thread.byRef === true) && patched('transcript-by-reference')
       ? new StoredTranscript(input, { modelStep, appendTranscript })
       : new InlineTranscript(input, { modelStep });
   let steps = input.carried?.steps ?? 0;
@@ -181,7 +181,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
     const published: RunResult = 'messages' in result ? result : { output: '', messages: [], usage, steps, finishReason, ...structured };
     const durationMs = runDurationMs();
     await publishRunEvent(
-      fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs }, ...(finished.transcript ? { transcript: finished.transcript } : {}) }),
+      fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs }, ...(finished.transcript ? { transcript: finished.transcript, transcriptFrom: 'from' in finished.result ? finished.result.from : undefined } : {}) }),
     );
     phase = 'completed';
     await sendWebhook(input.webhook, 'run.completed', { ...webhookContext(input), status: phase, durationMs, steps, usage, finishReason });

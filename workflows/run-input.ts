@@ -70,8 +70,11 @@ export interface AgentRunInput {
   webhook?: WebhookSpec | undefined;
   /** Set when a run continues as new: what earlier runs of this workflow already did. */
   carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason };
-  /** Set for a thread's turn: the run's result holds only the messages from `priorMessages` on (its turn's). */
-  thread?: { threadId: string; turn: number; priorMessages: number } | undefined;
+  /**
+   * Set for a thread's turn: the run's result holds only the messages from `priorMessages` on (its turn's).
+   * `byRef`: the thread's transcript is `transcript` (turns started before kept it inline in `messages`).
+   */
+  thread?: { threadId: string; turn: number; priorMessages: number; byRef?: boolean } | undefined;
   /** Set when this run carries on a failed, cancelled or terminated run (`POST /v1/runs/:id/resume`). */
   resumed?: { fromRunId: string; partial?: StepCheckpoint | undefined } | undefined;
 }

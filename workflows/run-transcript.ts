@@ -102,6 +102,8 @@ export class StoredTranscript implements RunTranscript {
   private transcript: TranscriptRef | undefined;
   private pending: HeldMessage[];
   private last: { ref: string; bytes: number } | undefined;
+  /** A thread's turn: where its own messages start in the thread's transcript. */
+  private readonly from: number | undefined;
 
   constructor(
     input: AgentRunInput,
@@ -109,6 +111,7 @@ export class StoredTranscript implements RunTranscript {
   ) {
     this.transcript = input.transcript;
     this.pending = [...input.messages, ...(input.pending ?? [])];
+    this.from = input.thread?.priorMessages;
   }
 
   async step(input: StepSettings): Promise<StepDone> {
@@ -150,6 +153,7 @@ export class StoredTranscript implements RunTranscript {
       this.transcript = await this.activities.appendTranscript({ transcript: this.transcript, append: this.pending });
       this.pending = [];
     }
-    return { result: { transcript: this.transcript, ...done }, transcript: this.transcript };
+    const from = this.from ? { from: this.from } : {};
+    return { result: { transcript: this.transcript, ...done, ...from }, transcript: this.transcript };
   }
 }

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { Message, Usage } from '../src/protocol/messages.js';
 import type { AgentRunInput } from './run-input.js';
 
@@ -39,8 +40,9 @@ export interface ThreadState {
   /** The running turn's run id. */
   currentRunId?: string | undefined;
   queued: number;
-  /** The transcript of every finished turn. */
+  /** The transcript of every finished turn: `transcript` (in the blob store) then `messages`. */
   messages: Message[];
+  transcript?: TranscriptRef | undefined;
   usage: Usage;
   closedBy?: 'request' | 'idle' | undefined;
 }
@@ -55,7 +57,9 @@ export interface ThreadInput {
   carried?: {
     turns: number;
     finishedTurns: number;
+    /** Messages after `transcript` (threads started before transcripts were stored kept them all here). */
     messages: Message[];
+    transcript?: TranscriptRef | undefined;
     usage: Usage;
     queue: QueuedTurn[];
     /** Answers to recent idempotency keys, newest last (bounded). */

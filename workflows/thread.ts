@@ -6,12 +6,14 @@ import {
   executeChild,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ThreadEventInput } from '../activities/publish-thread-event.js';
+import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { Message, RunResult, Usage } from '../src/protocol/messages.js';
 import { turnRunId } from './thread-ids.js';
 import type { agentRun } from './agent-run.js';
@@ -58,6 +60,11 @@ export async function thread(input: ThreadInput): Promise<ThreadOutcome> {
   const carried = input.carried;
   let turns = carried?.turns ?? 0;
   let finishedTurns = carried?.finishedTurns ?? 0;
+  // Threads keep their transcript in the blob store, the workflow only its ref: no turn's input, result or
+  // continue-as-new grows with the thread. Threads started before kept it here; their next turn stores it.
+  const byRef = patched('thread-transcript-by-reference');
+  let transcript: TranscriptRef | undefined = carried?.transcript;
+  /** Messages not in `transcript` yet: the whole transcript of a thread started before, or failed turns' inputs. */
   let messages: Message[] = carried?.messages ?? [];
   let usage: Usage = carried?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   const queue: QueuedTurn[] = [...(carried?.queue ?? [])];
@@ -77,6 +84,7 @@ export async function thread(input: ThreadInput): Promise<ThreadOutcome> {
     currentRunId: current?.runId,
     queued: queue.length,
     messages,
+    ...(transcript ? { transcript } : {}),
     usage,
     closedBy,
   }));
@@ -127,16 +135,29 @@ export async function thread(input: ThreadInput): Promise<ThreadOutcome> {
     await publish({ type: 'turn.started', runId: next.runId, threadId, turn: next.turn, position: 0 });
     let status: 'completed' | 'failed' | 'cancelled';
     try {
-      // A thread's turn keeps its transcript inline (agent-run.ts), so its result is a whole RunResult.
-      const result = (await executeChild<typeof agentRun>('agentRun', {
+      const priorMessages = (transcript?.length ?? 0) + messages.length;
+      const result = await executeChild<typeof agentRun>('agentRun', {
         workflowId: next.runId,
-        args: [{ ...input.settings, messages: [...messages, ...next.messages], thread: { threadId, turn: next.turn, priorMessages: messages.length } }],
+        args: [
+          {
+            ...input.settings,
+            messages: [...messages, ...next.messages],
+            ...(byRef ? { transcript } : {}),
+            thread: { threadId, turn: next.turn, priorMessages, ...(byRef ? { byRef } : {}) },
+          },
+        ],
         memo: { ...input.runMemo, threadId },
         // Closing a thread by force asks its running turn to stop; it keeps what was said.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      })) as RunResult;
-      // A turn's result holds its own messages (from the user's on), so neither it nor its final event grows with the thread.
-      messages = [...messages, ...result.messages];
+      });
+      if ('messages' in result) {
+        // A turn kept inline answers with its own messages (from the user's on), whole.
+        messages = [...messages, ...(result as RunResult).messages];
+      } else {
+        // By reference: the turn's transcript is the thread's, with the turn appended.
+        transcript = result.transcript;
+        messages = [];
+      }
       usage = addUsage(usage, result.usage);
       status = 'completed';
     } catch (error) {
@@ -160,7 +181,7 @@ export async function thread(input: ThreadInput): Promise<ThreadOutcome> {
       if (closedBy) continue; // closed while we waited: finish the accepted turns here
       await continueAsNew<typeof thread>({
         ...input,
-        carried: { turns, finishedTurns, messages, usage, queue, recentKeys: [...answered.entries()] },
+        carried: { turns, finishedTurns, messages, ...(transcript ? { transcript } : {}), usage, queue, recentKeys: [...answered.entries()] },
       });
     }
   }

@@ -13,7 +13,7 @@ export const outputOf = (messages: Message[]): string => messages.findLast((mess
 /** The result as users see it, with the transcript read from the store. */
 export async function resolveRunResult(transcripts: TranscriptStore, result: WorkflowResult): Promise<RunResult> {
   if (!isStoredRunResult(result)) return result;
-  const { transcript, structuredOutput, ...rest } = result;
-  const messages = await transcripts.messages(transcript);
+  const { transcript, structuredOutput, from, ...rest } = result;
+  const messages = await transcripts.messages(transcript, from);
   return { output: outputOf(messages), messages, ...rest, ...(structuredOutput === undefined ? {} : { structuredOutput }) };
 }

@@ -36,4 +36,6 @@ export interface StoredRunResult {
   steps: number;
   finishReason: FinishReason;
   structuredOutput?: unknown;
+  /** A thread's turn: the result's messages start here (the turn's own); the transcript holds the whole thread. */
+  from?: number;
 }

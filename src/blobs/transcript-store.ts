@@ -78,12 +78,13 @@ export class TranscriptStore {
     return { head: await this.write(next), length: next.length, bytes: next.bytes };
   }
 
-  /** Every message of the transcript, oldest first. */
-  async messages(transcript: TranscriptRef | undefined): Promise<Message[]> {
+  /** The transcript's messages from index `from` on (every one by default), oldest first; earlier chunks are not read. */
+  async messages(transcript: TranscriptRef | undefined, from = 0): Promise<Message[]> {
     if (!transcript) return [];
     const manifest = await this.read(transcript.head, manifestSchema);
-    const chunks = await this.readAll(manifest.chunks, chunkSchema);
-    const refs = [...chunks.flatMap((chunk) => chunk.refs), ...manifest.recent];
+    const skippedChunks = Math.min(Math.floor(from / chunkSize), manifest.chunks.length);
+    const chunks = await this.readAll(manifest.chunks.slice(skippedChunks), chunkSchema);
+    const refs = [...chunks.flatMap((chunk) => chunk.refs), ...manifest.recent].slice(from - skippedChunks * chunkSize);
     return this.readAll(refs, messageSchema);
   }
 

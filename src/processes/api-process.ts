@@ -145,7 +145,8 @@ export async function startApiProcess(
     ...(options.catalogueTtlMs === undefined ? {} : { ttlMs: options.catalogueTtlMs }),
   });
   const webhookHosts = parseWebhookHosts(env.RUNSTREAM_WEBHOOK_HOSTS);
-  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts: new TranscriptStore(blobs), webhookHosts });
+  const transcripts = new TranscriptStore(blobs);
+  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts, webhookHosts });
   const threads = new ThreadService({
     client,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
@@ -154,6 +155,7 @@ export async function startApiProcess(
     runs,
     idleDays: env.RUNSTREAM_THREAD_IDLE_DAYS,
     webhookHosts,
+    transcripts,
   });
   const app = createApiApp({
     runs,

@@ -3,6 +3,8 @@ import { webhookIssues } from '../webhooks/webhook-check.js';
 import type { WebhookHosts } from '../webhooks/webhook-hosts.js';
 import { WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import { resolveMessages } from '../blobs/held-messages.js';
+import type { TranscriptStore } from '../blobs/transcript-store.js';
 import type { Message, Usage } from '../protocol/messages.js';
 import type { CatalogueView } from '../catalogue/catalogue-reader.js';
 import { resolveRun } from '../catalogue/resolve-run.js';
@@ -67,6 +69,8 @@ export interface ThreadServiceOptions {
   defaultMaxSteps?: number;
   /** RUNSTREAM_WEBHOOK_HOSTS: where its turns' webhook may go. */
   webhookHosts?: WebhookHosts | undefined;
+  /** Where a thread's transcript is kept (the workflow holds its ref). */
+  transcripts: TranscriptStore;
 }
 
 /** Create, message, read and close threads. A thread is a workflow whose id is the thread id; Temporal is the truth. */
@@ -165,7 +169,7 @@ export class ThreadService {
       createdAt: description.startTime.toISOString(),
       model: String(description.memo?.model ?? ''),
       turns: state.turns,
-      messages: state.messages,
+      messages: state.transcript ? await resolveMessages(this.options.transcripts, state.transcript, state.messages) : state.messages,
       usage: state.usage,
       ...(state.currentRunId ? { currentRunId: state.currentRunId } : {}),
       queued: state.queued,

@@ -72,6 +72,10 @@ function behavesAsABlobStore(name: string, open: () => Promise<{ store: BlobStor
       // Content-addressed: building it again in one append gives the very same head.
       expect(await new TranscriptStore(store).create(messages)).toEqual(transcript);
       expect(await transcripts.messages(undefined)).toEqual([]);
+      // From an index (a thread's turn): the same tail, within a chunk, across chunks and past the end.
+      for (const from of [0, 5, 255, 256, 257, 511, 512, 599, 600]) {
+        expect(await new TranscriptStore(store).messages(transcript, from)).toEqual(messages.slice(from));
+      }
     });
   });
 }
