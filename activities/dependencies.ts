@@ -18,6 +18,12 @@ export interface ActivityDependencies {
   publishFlushTimeoutMs?: number;
   /** How often and how large model-step checkpoints are (defaults: 1 s or 2 KB; offsets only past 128 K chars). */
   checkpoint?: Partial<CheckpointSettings>;
+  /**
+   * Aborted when this worker begins a graceful shutdown (SIGTERM): a streaming
+   * model step checkpoints and hands over to another worker at once instead of
+   * holding the shutdown until its stream ends.
+   */
+  handover?: AbortSignal;
   /** Signing key (RUNSTREAM_WEBHOOK_SECRET) and allowed hosts (RUNSTREAM_WEBHOOK_HOSTS) for webhook deliveries. */
   webhooks?: { key: Buffer | undefined; hosts: WebhookHosts };
 }

@@ -69,6 +69,13 @@ const responseFormatOf = (output: OutputSpec): ResponseFormat => ({
   strict: output.strict ?? false,
 });
 
+/**
+ * A step stopped by its worker's graceful shutdown: retryable, and retried at
+ * once (by another worker: this one polls no more), from its checkpoint.
+ */
+const handoverFailure = (details: unknown[] = []) =>
+  ApplicationFailure.create({ type: 'WorkerShutdown', message: 'the worker shut down; another worker carries the step on from its checkpoint', nextRetryDelay: 100, details });
+
 export function createModelStep(deps: ActivityDependencies) {
   const settings = { ...defaultCheckpointSettings, ...deps.checkpoint };
 
@@ -144,7 +151,7 @@ export function createModelStep(deps: ActivityDependencies) {
           responseFormat: input.output && responseFormatOf(input.output),
           settings: input.modelSettings,
         },
-        { signal: stepSignal(publisher) },
+        { signal: deps.handover ? AbortSignal.any([stepSignal(publisher), deps.handover]) : stepSignal(publisher) },
       );
       for await (const event of stream) {
         if (outputChars(event) > 0 || event.type === 'tool-call-start') firstToken.output();
@@ -195,14 +202,21 @@ export function createModelStep(deps: ActivityDependencies) {
     } catch (error) {
       heartbeat?.stop();
       const cancelled = context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested;
+      const handover = !cancelled && !publisher.superseded.aborted && deps.handover?.aborted === true;
+      const failure = handover ? handoverFailure() : toActivityFailure(error);
       // Temporal will run the step again: tell viewers why and when, before this attempt ends.
-      const retry = cancelled || publisher.superseded.aborted ? undefined : retryNotice(toActivityFailure(error), context.info);
+      const retry = cancelled || publisher.superseded.aborted ? undefined : retryNotice(failure, context.info);
       if (retry) publisher.publish({ type: 'step.retrying', step, ...retry });
       await settlePublisher(deps, publisher);
       // Whatever ends the step, its partial message goes into history with the failure (invariant 3).
       const partial = snapshot();
       if (cancelled) {
         throw new CancelledFailure('the model step was cancelled', [partial]);
+      }
+      if (handover) {
+        // The log holds everything published (settled above): this checkpoint is where the next worker carries on.
+        context.heartbeat(partial);
+        throw handoverFailure([partial]);
       }
       // Temporal already moved on to a later attempt: this failure is only reported, if it ever reaches the server.
       if (publisher.superseded.aborted) {

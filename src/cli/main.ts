@@ -149,7 +149,8 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await api.close();
+      log.info('shutting down: no new requests; event streams end with a retry hint');
+      await api.shutdown();
       return 0;
     }
     case 'run': {

@@ -16,7 +16,7 @@ import { createApiApp } from '../server/app.js';
 import { ApiKeys } from '../server/api-keys.js';
 import { defaultEnqueueLimits, EnqueueLimits, type EnqueueLimitSettings } from '../server/enqueue-limits.js';
 import { corsFromEnv, type CorsSettings } from '../server/cors.js';
-import type { SseSettings } from '../server/events-route.js';
+import type { SseSettings, StreamStats } from '../server/events-route.js';
 import { ViewerTokens } from '../server/viewer-token.js';
 import { payloadCodecFor } from '../codec/payload-encryption.js';
 import { connectTemporalClient, temporalConnectionFromEnv } from '../temporal.js';
@@ -28,7 +28,14 @@ export interface ApiProcess {
   url: string;
   /** Redis channels this process subscribes to (one per followed run, however many viewers) and the viewers sharing them. */
   liveStats(): { channels: number; listeners: number; connections: number; openStreams: number; cutOff: number };
+  /** Stops at once: every connection is dropped. */
   close(): Promise<void>;
+  /**
+   * Graceful (SIGTERM): stops accepting, lets requests under way finish
+   * (within `graceMs`, default 10 s), and ends every event stream with a
+   * `retry:` hint (`retryMs`, default 500) so viewers resume elsewhere with Last-Event-ID.
+   */
+  shutdown(options?: { graceMs?: number; retryMs?: number }): Promise<void>;
 }
 
 export interface ApiProcessOptions {
@@ -138,7 +145,7 @@ export async function startApiProcess(
   // Commands fail fast rather than queue while disconnected: do not take requests before the first connection.
   if (commands.status !== 'ready') await once(commands, 'ready');
   const live = new LiveSubscriptions(subscriber);
-  const streamStats = { open: 0, cutOff: 0 };
+  const streamStats: StreamStats = { open: 0, cutOff: 0, streams: new Set() };
   const catalogue = new CatalogueReader(commands, {
     keyPrefix: env.RUNSTREAM_KEY_PREFIX,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,
@@ -179,6 +186,12 @@ export async function startApiProcess(
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? env.RUNSTREAM_PORT }, () => resolve(started));
   });
   const { port } = server.address() as AddressInfo;
+  const closeConnections = async () => {
+    commands.disconnect();
+    subscriber.disconnect();
+    await client.connection.close();
+    await blobs.close();
+  };
   return {
     url: `http://${host}:${port}`,
     liveStats: () => ({ channels: live.channelCount, listeners: live.listenerCount, connections: live.connectionCount, openStreams: streamStats.open, cutOff: streamStats.cutOff }),
@@ -187,10 +200,19 @@ export async function startApiProcess(
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close(() => resolve());
       });
-      commands.disconnect();
-      subscriber.disconnect();
-      await client.connection.close();
-      await blobs.close();
+      await closeConnections();
+    },
+    shutdown: async (shutdownOptions = {}) => {
+      // No new connections; requests under way finish; every event stream ends with a retry hint.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const stream of [...(streamStats.streams ?? [])]) stream.handOver(shutdownOptions.retryMs ?? 500);
+      const sweep = setInterval(() => 'closeIdleConnections' in server && server.closeIdleConnections(), 100);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, shutdownOptions.graceMs ?? 10_000)))]);
+      clearInterval(sweep);
+      clearTimeout(timer);
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closeConnections();
     },
   };
 }

@@ -32,8 +32,13 @@ export interface WorkerProcess {
   catalogueId: string;
   /** `GET /metrics` of this process, when a metrics port was given. */
   metricsUrl: string | undefined;
-  /** Runs until the worker shuts down; closes its connections after. */
+  /** Runs until the worker shuts down (SIGTERM, SIGINT or `shutdown()`); closes its connections after. */
   run(): Promise<void>;
+  /**
+   * Graceful shutdown: stops polling, hands running model steps over to other
+   * workers (checkpoint, then stop), gives tool calls `shutdownGraceTime`.
+   */
+  shutdown(): void;
 }
 
 export interface WorkerProcessOptions {
@@ -104,6 +109,7 @@ export async function startWorkerProcess(
   const closeMcp = () => Promise.all(mcp.map((connection) => connection.close()));
 
   let worker: Worker;
+  const handover = new AbortController();
   const temporal = {
     address: env.TEMPORAL_ADDRESS,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -125,6 +131,7 @@ export async function startWorkerProcess(
         resolveModel: createModelResolver({ env, demoBaseURL: demo.baseURL }),
         tools,
         transcripts: new TranscriptStore(blobs),
+        handover: handover.signal,
         webhooks: {
           key: env.RUNSTREAM_WEBHOOK_SECRET === undefined ? undefined : parseWebhookSecret(env.RUNSTREAM_WEBHOOK_SECRET),
           hosts: parseWebhookHosts(env.RUNSTREAM_WEBHOOK_HOSTS),
@@ -155,16 +162,26 @@ export async function startWorkerProcess(
     await blobs.close();
     throw error;
   }
+  function shutdown(): void {
+    handover.abort();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
   return {
     worker,
     tools,
     mcp,
     catalogueId: publisher.workerId,
     metricsUrl: metrics?.url,
+    shutdown,
     run: async () => {
+      // The SDK's runtime also shuts workers down on these signals; this adds the model steps' handover.
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
       try {
         await worker.run();
       } finally {
+        process.off('SIGTERM', shutdown);
+        process.off('SIGINT', shutdown);
         live = false;
         await stalls?.stop();
         await stalls?.closeConnection();

@@ -28,6 +28,8 @@ export interface SseSettings {
 export interface StreamStats {
   open: number;
   cutOff: number;
+  /** The streams open now, so a shutting-down process can hand each viewer over (`SseResponse.handOver`). */
+  streams?: Set<SseResponse>;
 }
 
 export const defaultSseSettings: SseSettings = {
@@ -69,7 +71,7 @@ export async function streamRunEvents(
   });
 
   const settings = { ...defaultSseSettings, ...deps.sse };
-  const sse = new SseResponse(request.outgoing, settings);
+  const sse = new SseResponse(request.outgoing, { ...settings, registry: deps.streamStats?.streams });
   const abort = new AbortController();
   void sse.closed.then(() => abort.abort());
   const stats = deps.streamStats;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { LogEntry } from '../bus/run-log.js';
-import { formatSseEvent, sentTypeOf } from '../protocol/index.js';
+import { formatSseEvent, formatSseRetry, sentTypeOf } from '../protocol/index.js';
 
 /**
  * A log entry's SSE frame, encoded once: live entries are parsed once per
@@ -33,11 +33,13 @@ export class SseResponse {
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly options: { heartbeatMs: number; retryMs: number; maxBufferedBytes: number },
+    private readonly options: { heartbeatMs: number; retryMs: number; maxBufferedBytes: number; registry?: Set<SseResponse> | undefined },
   ) {
+    options.registry?.add(this);
     this.closed = new Promise((resolve) =>
       response.once('close', () => {
         this.isClosed = true;
+        options.registry?.delete(this);
         resolve();
       }),
     );
@@ -111,7 +113,20 @@ export class SseResponse {
     if (this.isOpen) this.response.write(`: ${text}\n\n`);
   }
 
+  /**
+   * Ends the stream because this process is shutting down: a short `retry:`
+   * so EventSource reconnects soon (to another process, behind a balancer),
+   * then the end. Every event already written carried its id, so the viewer
+   * resumes with Last-Event-ID and gets exactly the rest.
+   */
+  handOver(retryMs: number): void {
+    if (!this.isOpen) return;
+    this.response.write(`: this API process is shutting down; reconnect with Last-Event-ID\n${formatSseRetry(retryMs)}`);
+    this.end();
+  }
+
   end(): void {
+    this.options.registry?.delete(this);
     clearInterval(this.heartbeat);
     if (this.isOpen) this.response.end();
   }

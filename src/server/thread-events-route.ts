@@ -53,7 +53,7 @@ export async function streamThreadEvents(
   }
 
   const settings = { ...defaultSseSettings, ...deps.sse };
-  const sse = new SseResponse(request.outgoing, settings);
+  const sse = new SseResponse(request.outgoing, { ...settings, registry: deps.streamStats?.streams });
   const abort = new AbortController();
   void sse.closed.then(() => abort.abort());
   const stats = deps.streamStats;
