@@ -191,6 +191,21 @@ describe('tool approvals (real Temporal, real Redis, local LLM server)', () => {
     await expect(stack.client.approve(run.id, request!.callId, { approve: true })).rejects.toMatchObject({ status: 409 });
   });
 
+  it('a thread\'s turn waits like a run: the thread says waiting until the call is decided', async () => {
+    sent.length = 0;
+    const model = await registerScript({ turns: [{ text: 'Sending.', toolCalls: [{ name: 'send_email', arguments: { to: 'thread' } }] }, { text: 'Sent from the thread.' }] });
+    const thread = await stack.client.threads.create({ model: `openai:${model}`, tools: ['send_email'] });
+    const turn = await thread.send('email from a thread');
+    const watch = follow(stack, turn.runId);
+    const [request] = await watch.requested();
+    await vi.waitFor(async () => expect((await thread.get()).status).toBe('waiting'), { timeout: 20_000 });
+    await stack.client.approve(turn.runId, request!.callId, { approve: true });
+    expect((await stack.client.result(turn.runId)).output).toBe('Sent from the thread.');
+    expect(sent).toEqual(['thread']);
+    await vi.waitFor(async () => expect((await thread.get()).status).toBe('idle'), { timeout: 20_000 });
+    await thread.close();
+  });
+
   it('refuses a viewer token (403), a body without approve (400), unknown calls and runs (404); nothing is decided', async () => {
     const model = await registerScript({ turns: [{ text: 'Sending.', toolCalls: [{ name: 'send_email', arguments: { to: 'bad-input' } }] }, { text: 'Done.' }] });
     const run = await stack.client.enqueue({ input: 'email', model: `openai:${model}`, tools: ['send_email'] });
