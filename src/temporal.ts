@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { ConfigError, type Env } from './config.js';
+import { tracing } from './observability/tracing.js';
 
 /** How to reach the frontend beyond its address: TLS (mTLS) and an API key, for Temporal Cloud or a secured cluster. */
 export interface TemporalConnectionSettings {
@@ -83,7 +84,13 @@ export const dataConverterFor = (settings: Pick<TemporalSettings, 'payloadCodec'
 
 export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
   const connection = await Connection.connect(connectionOptionsFor(settings));
-  return new Client({ connection, namespace: settings.namespace, ...dataConverterFor(settings) });
+  const traced = tracing();
+  return new Client({
+    connection,
+    namespace: settings.namespace,
+    ...dataConverterFor(settings),
+    ...(traced ? { interceptors: { workflow: traced.clientInterceptors } } : {}),
+  });
 }
 
 /**

@@ -20,6 +20,11 @@ const processes = {
   dev: () => import('../processes/dev.js'),
   worker: () => import('../processes/worker-process.js'),
   config: () => import('../worker/load-config.js'),
+  /** OpenTelemetry for this process when the OTEL_EXPORTER_OTLP_* variables ask for it; nothing of it is loaded otherwise. */
+  tracingFor: async (serviceName: string) => {
+    const { startTracing, tracingRequested } = await import('../observability/tracing.js');
+    return tracingRequested() ? startTracing({ serviceName }) : undefined;
+  },
 };
 
 const usage = `runstream — durable, streaming AI-agent runs
@@ -118,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
       const metricsPort = values['metrics-port'];
       if (metricsPort !== undefined && !/^\d{1,5}$/.test(metricsPort)) throw new CliError('--metrics-port: expected a port number');
       const config = await workerConfig(values.config);
+      const traced = await processes.tracingFor('runstream-worker');
       const { startWorkerProcess } = await processes.worker();
       const worker = await startWorkerProcess(env, {
         ...(config ? { config } : {}),
@@ -128,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
         `worker polling task queue ${env.RUNSTREAM_TASK_QUEUE}`,
       );
       await worker.run();
+      await traced?.shutdown();
       return 0;
     }
     case 'api': {
@@ -138,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const env = requireServers(readEnv());
       if (values.port !== undefined && !/^\d{1,5}$/.test(values.port)) throw new CliError('--port: expected a port number');
+      const traced = await processes.tracingFor('runstream-api');
       const { startApiProcess } = await processes.api();
       const api = await startApiProcess(env, {
         port: values.port === undefined ? undefined : Number(values.port),
@@ -151,6 +159,7 @@ async function main(argv: string[]): Promise<number> {
       });
       log.info('shutting down: no new requests; event streams end with a retry hint');
       await api.shutdown();
+      await traced?.shutdown();
       return 0;
     }
     case 'run': {

@@ -1,5 +1,6 @@
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { StreamTimeouts } from './language-model.js';
+import { tracing } from '../observability/tracing.js';
 import {
   contextLengthPattern,
   kindForStatus,
@@ -45,6 +46,41 @@ function agentFor(connectMs: number): Agent {
  * caller's (activity cancellation) signal.
  */
 export async function postForStream(call: StreamingPost): Promise<AsyncIterable<Uint8Array>> {
+  const traced = tracing();
+  if (!traced) return postUntraced(call);
+  // A client span for the provider call, from the request to the stream's last byte, under the model step's span.
+  const span = traced.tracer.startSpan(`POST ${call.provider}`, {
+    kind: 2,
+    attributes: { 'gen_ai.system': call.provider, 'gen_ai.request.model': call.modelId, 'server.address': new URL(call.url).host },
+  });
+  try {
+    const body = await postUntraced(call);
+    return endingWith(body, span);
+  } catch (error) {
+    failSpan(span, error);
+    throw error;
+  }
+}
+
+type SpanLike = { end(): void; setStatus(status: { code: number; message?: string }): void };
+const failSpan = (span: SpanLike, error: unknown) => {
+  span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
+  span.end();
+};
+
+async function* endingWith(body: AsyncIterable<Uint8Array>, span: SpanLike): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (error) {
+    span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    // Stopped early (a cancel, a stale attempt): the span still ends.
+    span.end();
+  }
+}
+
+async function postUntraced(call: StreamingPost): Promise<AsyncIterable<Uint8Array>> {
   const deadline = AbortSignal.timeout(call.timeouts.totalMs);
   const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
   let response: Awaited<ReturnType<typeof request>>;

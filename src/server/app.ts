@@ -7,6 +7,7 @@ import type { CatalogueReader } from '../catalogue/catalogue-reader.js';
 import { CatalogueRefusalError, InvalidRunRequestError, RunNotFoundError, type RunService } from '../runs/run-service.js';
 import { createRunRequestSchema } from '../runs/run-request.js';
 import { observeRequests, requestLogger } from '../observability/request-observer.js';
+import { traceRequests } from '../observability/request-tracing.js';
 import { metricsContentType, metricsText } from '../observability/metrics-endpoint.js';
 import { ApiError } from './api-error.js';
 import {
@@ -99,6 +100,7 @@ export function createApi(deps: ApiDependencies) {
   // First, so preflights are answered and every answer (errors too) carries the headers a listed origin needs.
   app.use('*', createCors(deps.cors ?? noCors));
   app.use('*', observeRequests());
+  app.use('*', traceRequests());
 
   const routes = new RouteRegistry(
     app,

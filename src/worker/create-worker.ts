@@ -8,6 +8,7 @@ import { temporalMetricsBindAddress, temporalMetricsUnavailable } from '../obser
 import { WorkflowTaskFailureLogger } from '../stalls/workflow-task-failures.js';
 import { connectionOptionsFor, dataConverterFor, workflowsPath, type TemporalSettings } from '../temporal.js';
 import { defaultWorkerTuning, type WorkerTuning } from './worker-tuning.js';
+import { tracing, workflowTracingModule } from '../observability/tracing.js';
 
 export interface RunstreamWorkerOptions extends ActivityDependencies {
   temporal: TemporalSettings;
@@ -65,6 +66,7 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
   const connection = await NativeConnection.connect(connectionOptionsFor(options.temporal));
   const { temporal, workflowBundle, stickyQueueScheduleToStartTimeout, shutdownGraceTime, identity, maxHeartbeatThrottleInterval, tuning, temporalMetrics: _temporalMetrics, ...deps } =
     options;
+  const traced = tracing();
   return Worker.create({
     connection,
     namespace: temporal.namespace,
@@ -73,7 +75,13 @@ export async function createRunstreamWorker(options: RunstreamWorkerOptions): Pr
     ...dataConverterFor(temporal),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
-    interceptors: { activity: [activityMetricsInterceptor, activityLogContext] },
+    // With tracing on: activity spans under their workflow's, workflow spans through the exporter sink; a prebuilt
+    // bundle must have been built with workflowTracingModule among its interceptor modules.
+    interceptors: {
+      activity: [activityMetricsInterceptor, activityLogContext, ...(traced?.activityInterceptors ?? [])],
+      ...(traced && !workflowBundle ? { workflowModules: [workflowTracingModule] } : {}),
+    },
+    ...(traced ? { sinks: traced.sinks } : {}),
     ...(stickyQueueScheduleToStartTimeout === undefined ? {} : { stickyQueueScheduleToStartTimeout }),
     shutdownGraceTime: shutdownGraceTime ?? '5 seconds',
     maxHeartbeatThrottleInterval: maxHeartbeatThrottleInterval ?? '500 milliseconds',
