@@ -44,7 +44,8 @@ describe('many processes: 2 APIs and 3 workers on a Redis Cluster', () => {
       ...(binary ? { redisBinary: binary } : {}),
       env: childEnv(testEnv('many')),
     });
-  });
+    // Three workers bundle the workflow code at once: minutes on a loaded two-core machine. A timed-out hook would leave the children behind.
+  }, 300_000);
   afterAll(async () => {
     console.log(`many-process chaos figures: ${JSON.stringify(figures)}`);
     await topology?.stop();
