@@ -52,8 +52,8 @@ const usage = `runstream — durable, streaming AI-agent runs
                                                decide a tool call that waits for approval
   runstream cancel <runId>                     cancel a run; its partial text is kept
   runstream resume <runId>                     continue a failed or terminated run
-  runstream setup [--browser]                  install the Temporal CLI and redis-server if missing
-                                               (--browser: Chromium too, for the test suite)
+  runstream setup [--browser] [--fuzz]         install the Temporal CLI and redis-server if missing
+                                               (--browser: Chromium too, --fuzz: Schemathesis, for the test suite)
 
 Environment: RUNSTREAM_CONFIG, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, RUNSTREAM_TASK_QUEUE, REDIS_URL,
 RUNSTREAM_API_URL, RUNSTREAM_API_KEY, RUNSTREAM_API_KEYS, RUNSTREAM_PORT, RUNSTREAM_METRICS_PORT,
@@ -257,9 +257,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'setup': {
-      const { values } = parseArgs({ args: rest, options: { browser: { type: 'boolean' } } });
-      const found = ensureBinaries({ temporal: true, redis: true, chromium: values.browser === true });
-      process.stderr.write(`temporal: ${found.temporal}\nredis-server: ${found.redis}\n${found.chromium ? `chromium: ${found.chromium}\n` : ''}`);
+      const { values } = parseArgs({ args: rest, options: { browser: { type: 'boolean' }, fuzz: { type: 'boolean' } } });
+      const found = ensureBinaries({ temporal: true, redis: true, chromium: values.browser === true, schemathesis: values.fuzz === true });
+      process.stderr.write(
+        `temporal: ${found.temporal}\nredis-server: ${found.redis}\n${found.chromium ? `chromium: ${found.chromium}\n` : ''}${found.schemathesis ? `schemathesis: ${found.schemathesis}\n` : ''}`,
+      );
       return 0;
     }
     case undefined:

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { runEventSchema } from '../protocol/index.js';
+import { runEventSchema, runEventTypes } from '../protocol/index.js';
 import { apiErrorTypes, type ApiErrorType } from './api-error.js';
 import { apiErrorSchema } from './api-schemas.js';
 import { errorsOf, type RouteDescription } from './routes.js';
@@ -77,11 +77,21 @@ function responses(route: RouteDescription) {
     const content: Record<string, JsonSchema> = {};
     if (answer.json) content['application/json'] = { schema: jsonSchemaOf(answer.json, 'output') };
     if (answer.media) {
-      content[answer.media.type] = {
-        schema: { type: 'string', ...(answer.media.itemDescription ? { description: answer.media.itemDescription } : {}) },
-        // OpenAPI 3.2's itemSchema, as an extension in 3.1: the schema of each event's `data`.
-        ...(answer.media.itemSchema ? { 'x-itemSchema': { $ref: '#/components/schemas/RunEvent' } } : {}),
-      };
+      // A stream's schema is each event's (as OpenAPI 3.2's itemSchema, and as Schemathesis reads it): its `data` is a RunEvent's JSON.
+      content[answer.media.type] = answer.media.itemSchema
+        ? {
+            schema: {
+              type: 'object',
+              ...(answer.media.itemDescription ? { description: answer.media.itemDescription } : {}),
+              properties: {
+                id: { type: 'string', description: 'The log id, `<ms>-<seq>`: send it back as Last-Event-ID to resume.' },
+                event: { type: 'string', enum: [...runEventTypes] },
+                data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/RunEvent' } },
+              },
+              required: ['data'],
+            },
+          }
+        : { schema: { type: 'string' } };
     }
     const headers = headersObject(answer.headers);
     answers[status] = { description: answer.description, ...(headers ? { headers } : {}), ...(Object.keys(content).length > 0 ? { content } : {}) };

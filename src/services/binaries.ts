@@ -43,3 +43,11 @@ export function findChromium(): string | undefined {
   if (configured) return isExecutable(configured) ? configured : undefined;
   return onPath('chromium') ?? onPath('chromium-browser') ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(isExecutable);
 }
+
+/** Schemathesis, the API fuzzer the test suite drives from /openapi.json: SCHEMATHESIS, else its venv in .runstream/tools. */
+export function findSchemathesis(cwd = process.cwd()): string | undefined {
+  const configured = process.env.SCHEMATHESIS;
+  if (configured) return isExecutable(configured) ? configured : undefined;
+  const local = join(toolsDir(cwd), 'schemathesis', 'bin', 'st');
+  return isExecutable(local) ? local : undefined;
+}

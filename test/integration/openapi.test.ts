@@ -2,7 +2,8 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSseStream } from '../../src/protocol/index.js';
-import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+import { startApiProcess } from '../../src/processes/api-process.js';
+import { registerScript, startTestStack, testApiKey, testEnv, type TestStack } from '../support/test-stack.js';
 
 type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }> };
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
@@ -126,6 +127,17 @@ describe('the API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/v1/runs/{id}', '/v1/runs/nope', { headers: auth })).status).toBe(404);
     expect((await call('GET', '/v1/runs/{id}/events', `/v1/runs/${id}/events`, { headers: { ...auth, 'last-event-id': 'yesterday' } })).status).toBe(400);
     expect((await call('GET', '/v1/runs/{id}/events', `/v1/runs/${toCancel.id}/events?token=${encodeURIComponent(viewerToken)}`)).status).toBe(403);
+    // A run terminated before any worker ran it has nothing to carry on: 409, not 500 (a queue with no worker).
+    const idle = await startApiProcess(testEnv('openapi-idle'), { port: 0 });
+    try {
+      const queued = (await (await fetch(`${idle.url}/v1/runs`, { method: 'POST', headers: json, body: JSON.stringify({ input: 'never runs', model: quick, tools: [] }) })).json()) as { id: string };
+      await stack.temporal.workflow.getHandle(queued.id).terminate('test: before it ran');
+      const refusedResume = await fetch(`${idle.url}/v1/runs/${queued.id}/resume`, { method: 'POST', headers: auth });
+      expect(refusedResume.status).toBe(409);
+      expect(await refusedResume.json()).toMatchObject({ error: { type: 'conflict', message: expect.stringMatching(/ended before it started/) } });
+    } finally {
+      await idle.close();
+    }
     // An empty Last-Event-ID is no id at all: from the start.
     const fromStart = await call('GET', '/v1/runs/{id}/events', `/v1/runs/${id}/events`, { headers: { ...auth, 'last-event-id': '' } });
     expect((fromStart.body as { type: string }[])[0]?.type).toBe('run.started');
