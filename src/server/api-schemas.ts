@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { catalogueAgentSchema, catalogueMcpServerSchema, catalogueToolSchema } from '../catalogue/catalogue-document.js';
-import { messageSchema, modelSettingsSchema, runErrorSchema, runResultSchema, runStatuses, usageSchema } from '../protocol/index.js';
+import { messageSchema, modelSettingsSchema, runErrorSchema, runEventSchema, runEventTypes, runResultSchema, runStatuses, usageSchema } from '../protocol/index.js';
 import { apiErrorTypes } from './api-error.js';
 
 /**
@@ -45,6 +45,11 @@ export const eventsQuerySchema = z.object({
 export const eventsHeadersSchema = z.object({
   'last-event-id': eventId('Last-Event-ID').describe('Resume after this event id: the events logged after it, then live.'),
 });
+
+/** The answer of both events streams (a run's, a thread's): SSE whose data is a RunEvent. */
+export const eventStreamAnswers = {
+  200: { description: 'The event stream.', media: { type: 'text/event-stream', itemSchema: runEventSchema, itemDescription: `Events of the types ${runEventTypes.join(', ')}.` } },
+} as const;
 
 export const runListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1, 'limit must be 1 to 200').max(200, 'limit must be 1 to 200').default(50).describe('How many runs, newest first.'),

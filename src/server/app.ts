@@ -12,6 +12,7 @@ import { metricsContentType, metricsText } from '../observability/metrics-endpoi
 import { ApiError } from './api-error.js';
 import {
   createdRunSchema,
+  eventStreamAnswers,
   eventsHeadersSchema,
   eventsQuerySchema,
   healthSchema,
@@ -35,7 +36,6 @@ import type { ThreadService } from '../threads/thread-service.js';
 import { mountViewerPages } from './viewer/viewer-routes.js';
 import { mountApiDocs } from './api-docs.js';
 import { RouteRegistry } from './routes.js';
-import { runEventSchema, runEventTypes } from '../protocol/index.js';
 import type { ViewerTokens } from './viewer-token.js';
 
 export interface ApiDependencies {
@@ -235,7 +235,7 @@ export function createApi(deps: ApiDependencies) {
       params: runParamsSchema,
       query: eventsQuerySchema,
       headers: eventsHeadersSchema,
-      answers: { 200: { description: 'The event stream.', media: { type: 'text/event-stream', itemSchema: runEventSchema, itemDescription: `Events of the types ${runEventTypes.join(', ')}.` } } },
+      answers: eventStreamAnswers,
     },
     (c, { params, query, headers }) =>
       streamRunEvents(deps, params.id, { after: headers['last-event-id'] || query.after, outgoing: c.env.outgoing }),

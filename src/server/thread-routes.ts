@@ -1,11 +1,11 @@
 import type { Context } from 'hono';
 import { createThreadRequestSchema, sendMessageRequestSchema } from '../threads/thread-request.js';
 import { ThreadNotFoundError, ThreadRefusedError, type ThreadService } from '../threads/thread-service.js';
-import { runEventSchema, runEventTypes } from '../protocol/index.js';
 import { ApiError } from './api-error.js';
 import {
   closeThreadAnswerSchema,
   createdThreadSchema,
+  eventStreamAnswers,
   eventsHeadersSchema,
   eventsQuerySchema,
   messageAnswerSchema,
@@ -142,7 +142,7 @@ export function mountThreadRoutes(routes: RouteRegistry<ApiEnv>, deps: ApiDepend
       params: threadParamsSchema,
       query: eventsQuerySchema,
       headers: eventsHeadersSchema,
-      answers: { 200: { description: 'The event stream.', media: { type: 'text/event-stream', itemSchema: runEventSchema, itemDescription: `Events of the types ${runEventTypes.join(', ')}.` } } },
+      answers: eventStreamAnswers,
     },
     (c, { params, query, headers }) =>
       asApiErrors(() => streamThreadEvents(deps, params.id, { after: headers['last-event-id'] || query.after, outgoing: c.env.outgoing })),
