@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { keptReasoningSchema, type KeptReasoning } from '../src/protocol/index.js';
-import { reasoningBlockSchema, toolCallSchema, type AssistantMessage } from '../src/protocol/messages.js';
+import { reasoningBlockSchema, retriedUsageSchema, toolCallSchema, type AssistantMessage } from '../src/protocol/messages.js';
 import type { StepAccumulator } from './step-accumulator.js';
 
 /**
@@ -27,6 +27,11 @@ export const stepCheckpointSchema = z.object({
   toolCalls: z.array(toolCallSchema).optional(),
   /** Reasoning was open or too large to keep: a continuation cannot be exact, regenerate. */
   reasoningIncomplete: z.boolean().optional(),
+  /**
+   * Tokens this step's attempts consumed so far (the earlier failed ones and this one), so the attempt after a
+   * failure counts them as `usage.retried`: the provider bills them although their output is discarded.
+   */
+  spent: retriedUsageSchema.optional(),
 });
 export type StepCheckpoint = z.infer<typeof stepCheckpointSchema>;
 

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RunEventInput } from '../src/protocol/index.js';
-import type { Message, StepOutput } from '../src/protocol/messages.js';
+import type { Message, StepOutput, Usage } from '../src/protocol/messages.js';
 import { emptyUsage } from '../src/protocol/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
 import type { ModelSettings, ResponseFormat, StreamTimeouts } from '../src/providers/language-model.js';
@@ -16,6 +16,7 @@ import { FirstTokenTimer } from '../src/observability/first-token.js';
 import { retryNotice } from './retry-notice.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
+import { charsPerToken, StepSpending } from './step-spending.js';
 import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
 
 export interface ModelStepInput {
@@ -32,6 +33,11 @@ export interface ModelStepInput {
   output?: OutputSpec | undefined;
   /** Sampling settings (temperature, topP, maxOutputTokens, stop, seed). */
   modelSettings?: ModelSettings | undefined;
+  /**
+   * Output tokens the run's budget has left for this step (`budget.maxOutputTokens` less what the run used):
+   * the stream is stopped there, the partial message kept and the step ends `length` with `stoppedByBudget`.
+   */
+  outputTokenAllowance?: number | undefined;
 }
 
 /** Maps one neutral model event onto the run event viewers see (undefined: nothing to show). */
@@ -93,9 +99,13 @@ export function createModelStep(deps: ActivityDependencies) {
     const previous = attempt > 1 ? readCheckpoint(context.info.heartbeatDetails) : input.resumeFrom;
     let accumulated = new StepAccumulator();
     let logged = new LoggedText();
+    // Only a retry's checkpoint counts earlier attempts: a run-level resume's partial was paid for by the run it carries on.
+    const spending = new StepSpending(attempt > 1 ? previous?.spent : undefined, input);
     const snapshot = () => {
       const loggedLength = logged.update(publisher.appendedSeq, publisher.firstDroppedSeq);
-      return takeCheckpoint(accumulated, { loggedLength, loggedReasoning: logged.reasoning, lastLogId: publisher.lastId }, settings);
+      const checkpoint = takeCheckpoint(accumulated, { loggedLength, loggedReasoning: logged.reasoning, lastLogId: publisher.lastId }, settings);
+      const spent = spending.total();
+      return spent ? { ...checkpoint, spent } : checkpoint;
     };
     const publishText = (offset: number, text: string) => logged.published(publisher.publish({ type: 'text.delta', step, offset, text }), offset + text.length);
     /** `end`: the block's length once this delta is applied, so a checkpoint knows how much of it the log holds. */
@@ -153,7 +163,19 @@ export function createModelStep(deps: ActivityDependencies) {
         },
         { signal: deps.handover ? AbortSignal.any([stepSignal(publisher), deps.handover]) : stepSignal(publisher) },
       );
-      for await (const event of stream) {
+      const allowance = input.outputTokenAllowance;
+      // The characters this attempt may stream before the step's output reaches the allowance (earlier attempts' count).
+      const allowedChars = allowance === undefined ? undefined : Math.max(0, (allowance - (spending.earlier?.outputTokens ?? 0)) * charsPerToken);
+      let stoppedByBudget = false;
+      for await (const received of stream) {
+        let event = received;
+        if (allowedChars !== undefined && event.type === 'text-delta' && spending.attemptChars + event.text.length >= allowedChars) {
+          // The delta that reaches the allowance is cut there: the partial text ends exactly at the limit.
+          event = { ...event, text: event.text.slice(0, Math.max(0, allowedChars - spending.attemptChars)) };
+          stoppedByBudget = true;
+        }
+        spending.received(outputChars(event));
+        if (event.type === 'usage') spending.providerUsage(event.usage);
         if (outputChars(event) > 0 || event.type === 'tool-call-start') firstToken.output();
         // Superseded: a later attempt owns this step; whatever this one says now is void.
         if (publisher.superseded.aborted) throw publisher.superseded.reason;
@@ -175,18 +197,25 @@ export function createModelStep(deps: ActivityDependencies) {
           if (call) publisher.publish({ type: 'tool_call.ready', step, callId: call.callId, name: call.name, arguments: call.arguments });
         }
         heartbeat.output(outputChars(event), event.type === 'tool-call-ready');
+        if (allowance !== undefined && spending.stepOutputTokens >= allowance) stoppedByBudget = true;
+        // Leaving the loop returns the provider's stream, which closes the request: nothing more is generated or billed.
+        if (stoppedByBudget) break;
       }
       heartbeat.stop();
 
-      const usage = accumulated.usage ?? emptyUsage();
+      const stepUsage = stoppedByBudget ? estimatedUsage(spending.attempt(), accumulated.usage) : (accumulated.usage ?? emptyUsage());
+      const retried = spending.earlier && spending.earlier.totalTokens > 0 ? { retried: spending.earlier } : {};
+      const usage = { ...stepUsage, ...retried };
       const output: StepOutput = {
-        message: accumulated.message(),
+        // Cut at the budget, the message is partial: marked interrupted, a resume carries it on (prefill or regenerate).
+        message: accumulated.message(stoppedByBudget),
         usage,
-        finishReason: accumulated.finishReason,
-        rawFinishReason: accumulated.rawFinishReason,
+        finishReason: stoppedByBudget ? 'length' : accumulated.finishReason,
+        rawFinishReason: stoppedByBudget ? 'budget' : accumulated.rawFinishReason,
+        ...(stoppedByBudget ? { stoppedByBudget: true as const } : {}),
       };
       // Only a final answer must match: a step that calls tools is not the answer yet.
-      if (input.output && accumulated.toolCalls.length === 0) {
+      if (input.output && accumulated.toolCalls.length === 0 && !stoppedByBudget) {
         output.structured = validateStructuredOutput(accumulated.text, input.output, output.finishReason);
       }
       publisher.publish({
@@ -213,6 +242,8 @@ export function createModelStep(deps: ActivityDependencies) {
       if (cancelled) {
         throw new CancelledFailure('the model step was cancelled', [partial]);
       }
+      // The next attempt reads this checkpoint: where to carry on from and what this attempt consumed (`usage.retried`).
+      if (retry && !handover) context.heartbeat(partial);
       if (handover) {
         // The log holds everything published (settled above): this checkpoint is where the next worker carries on.
         context.heartbeat(partial);
@@ -225,4 +256,10 @@ export function createModelStep(deps: ActivityDependencies) {
       throw toActivityFailure(error, [partial]);
     }
   };
+}
+
+/** A step stopped at the budget never got the provider's usage: this attempt's estimate, the provider's where it said. */
+function estimatedUsage(attempt: { inputTokens: number; outputTokens: number }, reported: Usage | undefined): Usage {
+  if (reported) return reported;
+  return { inputTokens: attempt.inputTokens, outputTokens: attempt.outputTokens, totalTokens: attempt.inputTokens + attempt.outputTokens };
 }

@@ -20,6 +20,7 @@ import { InlineTranscript, StoredTranscript, type RunTranscript, type StepDone }
 import { structuredOutputOf } from './structured-output.js';
 import { fitPayload } from './payload-guard.js';
 import { addUsage } from './usage.js';
+import { budgetExceeded, budgetTokens, exceededBeforeStep, exceededByToolCalls, outputTokenAllowance, type BudgetSpent } from './budget.js';
 import { ApprovalGate } from './approval-gate.js';
 import { sendWebhook } from './webhook-delivery.js';
 
@@ -68,11 +69,11 @@ const webhookContext = (input: AgentRunInput) => ({
 });
 
 /** Keeps the transcript well-formed (every tool call answered) when a call was cancelled or failed for good. */
-const unfinishedToolResult = (callId: string, name: string): ToolMessage => ({
+const unfinishedToolResult = (callId: string, name: string, error = 'the tool call did not finish (cancelled or failed)'): ToolMessage => ({
   role: 'tool',
   callId,
   name,
-  content: JSON.stringify({ error: 'the tool call did not finish (cancelled or failed)' }),
+  content: JSON.stringify({ error }),
   isError: true,
 });
 
@@ -98,8 +99,21 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
   let phase: RunPhase = 'running';
   let lastOutput: StepDone | undefined;
   let resumeFrom: StepCheckpoint | undefined = input.carried ? undefined : input.resumed?.partial;
+  let toolCalls = input.carried?.toolCalls ?? 0;
+  const { budget } = input;
+  /** Counted across continue-as-new (carried) and the runs this one carries on (resumed), as a user pays for them. */
+  const spent = (): BudgetSpent => {
+    const earlier = input.resumed?.spent;
+    const tokens = budgetTokens(usage);
+    return {
+      totalTokens: (earlier?.totalTokens ?? 0) + tokens.totalTokens,
+      outputTokens: (earlier?.outputTokens ?? 0) + tokens.outputTokens,
+      toolCalls: (earlier?.toolCalls ?? 0) + toolCalls,
+      durationMs: (earlier?.durationMs ?? 0) + runDurationMs(),
+    };
+  };
   const { messages: _initial, carried: _carried, resumed: _resumed, transcript: _transcript, pending: _pending, ...settings } = input;
-  setHandler(progressQuery, () => ({ phase, step: steps, ...transcript.progress(), settings }));
+  setHandler(progressQuery, () => ({ phase, step: steps, ...transcript.progress(), settings, spent: spent() }));
   const approvals = new ApprovalGate(input);
 
   try {
@@ -113,12 +127,17 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
           maxSteps: input.maxSteps,
           ...(input.agent === undefined ? {} : { agent: input.agent }),
           ...(input.modelSettings === undefined ? {} : { modelSettings: input.modelSettings }),
+          ...(budget === undefined ? {} : { budget }),
           ...(input.thread === undefined ? {} : { threadId: input.thread.threadId }),
           ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
         },
       });
     }
     while (steps < input.maxSteps) {
+      // Pure checks, no commands: a run without a budget schedules exactly as before.
+      const overBudget = exceededBeforeStep(budget, spent());
+      if (overBudget) throw budgetExceeded(overBudget);
+      const allowance = outputTokenAllowance(budget, spent());
       steps++;
       let output: StepDone;
       try {
@@ -132,6 +151,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
           resumeFrom,
           output: input.output,
           modelSettings: input.modelSettings,
+          ...(allowance === undefined ? {} : { outputTokenAllowance: allowance }),
         });
       } catch (error) {
         let partial = interruptedPartial(error);
@@ -148,7 +168,18 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       usage = addUsage(usage, output.usage);
       finishReason = output.finishReason;
       const calls = output.toolCalls;
+      // Stopped mid-stream at the output-token limit: the partial message is in the transcript (interrupted).
+      if (output.stoppedByBudget && budget?.maxOutputTokens !== undefined) {
+        throw budgetExceeded({ limit: 'maxOutputTokens', used: spent().outputTokens, max: budget.maxOutputTokens });
+      }
       if (calls.length === 0) break;
+      const overByCalls = exceededByToolCalls(budget, spent(), calls.length);
+      if (overByCalls) {
+        // None of the calls runs; each is answered, so the transcript stays well-formed and a resume can go on.
+        for (const call of calls) transcript.add(unfinishedToolResult(call.callId, call.name, `not run: the run's budget (${overByCalls.limit}) was reached`));
+        throw budgetExceeded(overByCalls);
+      }
+      toolCalls += calls.length;
       // Settle every call before going on, so a cancel waits for each tool to stop. Calls wait for approval independently.
       const step = steps;
       const settled = await Promise.allSettled(
@@ -169,7 +200,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       const rejected = settled.find((outcome) => outcome.status === 'rejected');
       if (rejected) throw rejected.reason;
       if (workflowInfo().continueAsNewSuggested && steps < input.maxSteps) {
-        await continueAsNew<typeof agentRun>(fitPayload('the continue-as-new input', { ...input, ...transcript.carried(), carried: { steps, usage, lastFinishReason: finishReason } }));
+        await continueAsNew<typeof agentRun>(fitPayload('the continue-as-new input', { ...input, ...transcript.carried(), carried: { steps, usage, lastFinishReason: finishReason, ...(toolCalls > 0 ? { toolCalls } : {}) } }));
       }
     }
 

@@ -2,6 +2,7 @@ import { defineQuery } from '@temporalio/workflow';
 import type { HeldMessage } from '../activities/index.js';
 import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
 import type { Message } from '../src/protocol/messages.js';
+import type { BudgetSpent } from './budget.js';
 import type { AgentRunInput } from './run-input.js';
 
 /** Handler names shared by the workflow and its callers (API, CLI). */
@@ -18,6 +19,8 @@ export interface RunProgress {
   pending?: HeldMessage[] | undefined;
   /** What the run was started with, so a resume can carry it on with the same model, tools and limits. */
   settings?: Omit<AgentRunInput, 'messages' | 'carried' | 'resumed' | 'transcript' | 'pending'>;
+  /** What the run (with the runs it carries on) used of its budget, so a resume goes on counting from there. */
+  spent?: BudgetSpent;
 }
 
 export const progressQuery = defineQuery<RunProgress>('progress');

@@ -1,7 +1,9 @@
 import type { HeldMessage } from '../activities/index.js';
 import type { StepCheckpoint } from '../activities/checkpoint.js';
 import type { TranscriptRef } from '../src/blobs/transcript-ref.js';
+import type { Budget } from '../src/protocol/event-parts.js';
 import type { FinishReason, Message, Usage } from '../src/protocol/messages.js';
+import type { BudgetSpent } from './budget.js';
 import type { ModelSettings, StreamTimeouts } from '../src/providers/language-model.js';
 import type { OutputSpec } from '../src/structured/output-spec.js';
 import type { WebhookSpec } from '../src/webhooks/webhook-events.js';
@@ -60,6 +62,8 @@ export interface AgentRunInput {
   approvalTimeoutMs?: number | undefined;
   /** The caller's `metadata`, passed on to `run.started` as given. */
   metadata?: Record<string, unknown> | undefined;
+  /** Limits the run stops at, failing with BudgetExceededError (workflows/budget.ts); a resume may raise them. */
+  budget?: Budget | undefined;
   /** Sampling settings sent with every model step. */
   modelSettings?: ModelSettings | undefined;
   timeouts?: Partial<StreamTimeouts> | undefined;
@@ -69,12 +73,12 @@ export interface AgentRunInput {
   /** Where the run's end (and the events it names) is sent, signed; the secret stays in the worker's environment. */
   webhook?: WebhookSpec | undefined;
   /** Set when a run continues as new: what earlier runs of this workflow already did. */
-  carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason };
+  carried?: { steps: number; usage: Usage; lastFinishReason: FinishReason; toolCalls?: number };
   /**
    * Set for a thread's turn: the run's result holds only the messages from `priorMessages` on (its turn's).
    * `byRef`: the thread's transcript is `transcript` (turns started before kept it inline in `messages`).
    */
   thread?: { threadId: string; turn: number; priorMessages: number; byRef?: boolean } | undefined;
   /** Set when this run carries on a failed, cancelled or terminated run (`POST /v1/runs/:id/resume`). */
-  resumed?: { fromRunId: string; partial?: StepCheckpoint | undefined } | undefined;
+  resumed?: { fromRunId: string; partial?: StepCheckpoint | undefined; spent?: BudgetSpent | undefined } | undefined;
 }

@@ -13,6 +13,8 @@ export interface StepDone {
   usage: Usage;
   finishReason: FinishReason;
   structured?: StructuredOutcome | undefined;
+  /** Stopped at the run's output-token allowance: the message (in the transcript) is partial. */
+  stoppedByBudget?: true | undefined;
 }
 
 export type StepSettings = Omit<ModelStepInput, 'messages'>;

@@ -1,11 +1,13 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { RunError } from '../src/protocol/index.js';
 import type { AssistantMessage, ReasoningBlock } from '../src/protocol/messages.js';
+import { budgetErrorFields } from './budget.js';
 
 export function describeFailure(error: unknown): RunError {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
-    return { type: cause.type ?? 'ApplicationFailure', message: cause.message, retryable: !cause.nonRetryable };
+    const budget = budgetErrorFields(cause.type ?? undefined, cause.details?.[0]);
+    return { type: cause.type ?? 'ApplicationFailure', message: cause.message, retryable: !cause.nonRetryable, ...budget };
   }
   if (cause instanceof Error) return { type: cause.name, message: cause.message, retryable: true };
   return { type: 'Error', message: String(cause), retryable: true };

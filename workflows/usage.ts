@@ -12,5 +12,13 @@ export function addUsage(a: Usage, b: Usage): Usage {
   if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined) {
     sum.reasoningTokens = (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0);
   }
+  // What failed attempts consumed is counted apart, so the rest stays what the transcript's messages cost.
+  if (a.retried !== undefined || b.retried !== undefined) {
+    sum.retried = {
+      inputTokens: (a.retried?.inputTokens ?? 0) + (b.retried?.inputTokens ?? 0),
+      outputTokens: (a.retried?.outputTokens ?? 0) + (b.retried?.outputTokens ?? 0),
+      totalTokens: (a.retried?.totalTokens ?? 0) + (b.retried?.totalTokens ?? 0),
+    };
+  }
   return sum;
 }

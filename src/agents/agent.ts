@@ -24,7 +24,7 @@ export interface AgentDefinition {
   /** The final answer must match this: a zod schema, or `{ schema }` with a JSON Schema as in a request. */
   output?: z.ZodType | OutputSpec;
   modelSettings?: ModelSettings;
-  /** Not enforced yet: a config that sets it is refused at load rather than run without the limits. */
+  /** Limits every run of this agent stops at (README "Budgets"); a request's own fields win. */
   budget?: RunBudget;
   /** Signed webhooks for every run of this agent that names none of its own. */
   webhook?: WebhookSpec;

@@ -121,7 +121,8 @@ export function resolveRun(
   );
   const instructions = request.instructions ?? agent?.instructions;
   const output = request.output ?? agent?.output;
-  const budget = agent?.budget;
+  // Field by field, as model settings: a request that sets one limit keeps the agent's others.
+  const budget = agent?.budget || request.budget ? { ...agent?.budget, ...request.budget } : undefined;
   const webhook = request.webhook ?? agent?.webhook;
   return {
     ok: true,

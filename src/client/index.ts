@@ -15,7 +15,7 @@ import {
 } from '../protocol/index.js';
 import type { RunResult } from '../protocol/messages.js';
 import { bodyBytes, parseSseStream } from '../protocol/sse.js';
-import type { CreateRunRequest } from '../runs/run-request.js';
+import type { CreateRunRequest, RunBudgetRequest as Budget } from '../runs/run-request.js';
 import type { RunSummary, RunView as RunDetails } from '../runs/run-service.js';
 import { RunstreamApiError } from './api-client-error.js';
 import { createRunStream, type RunStream } from './run-stream.js';
@@ -275,7 +275,9 @@ export function createClient(options: ClientOptions) {
     enqueue,
     get: (runId: string) => call<RunDetails>('GET', `/v1/runs/${encodeURIComponent(runId)}`),
     cancel: (runId: string) => call<unknown>('POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`),
-    resume: (runId: string) => call<{ id: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`),
+    /** Carries on a failed, cancelled or terminated run as a new run; `budget` raises (field by field) the limits it ran with. */
+    resume: (runId: string, resumeOptions: { budget?: Budget } = {}) =>
+      call<{ id: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/resume`, resumeOptions.budget === undefined ? undefined : { budget: resumeOptions.budget }),
     /**
      * Decides a tool call waiting for a person (`tool.approval_requested`): approved, it runs; denied, the model is
      * told, with the reason. A second decision fails with status 409, an unknown call with 404.

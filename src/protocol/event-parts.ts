@@ -2,10 +2,18 @@ import * as z from 'zod';
 
 /** Shapes several run events share. */
 
+/** The limits of a run's `budget`, as a `BudgetExceededError` names them. */
+export const budgetLimits = ['maxTotalTokens', 'maxOutputTokens', 'maxToolCalls', 'maxDurationMs'] as const;
+export type BudgetLimit = (typeof budgetLimits)[number];
+
 export const runErrorSchema = z.object({
   type: z.string(),
   message: z.string(),
   retryable: z.boolean(),
+  /** `BudgetExceededError`: the limit reached, what the run had used of it, and the limit's value. */
+  limit: z.enum(budgetLimits).optional(),
+  used: z.number().optional(),
+  max: z.number().optional(),
 });
 export type RunError = z.infer<typeof runErrorSchema>;
 

@@ -5,12 +5,22 @@ import * as z from 'zod';
  * JSON: no classes, no Dates, no secrets.
  */
 
+/** Tokens of attempts that failed and were retried: paid for, though their output is not in the transcript. */
+export const retriedUsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+});
+export type RetriedUsage = z.infer<typeof retriedUsageSchema>;
+
 export const usageSchema = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
   totalTokens: z.number().int().nonnegative(),
   cachedInputTokens: z.number().int().nonnegative().optional(),
   reasoningTokens: z.number().int().nonnegative().optional(),
+  /** Set when attempts failed and were retried: what they consumed (estimated where the provider said nothing), on top of the rest. */
+  retried: retriedUsageSchema.optional(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -80,6 +90,8 @@ export interface StepOutput {
   rawFinishReason?: string | undefined;
   /** Set on a final answer (no tool calls) of a run that asked for structured output: what its validation found. */
   structured?: StructuredOutcome | undefined;
+  /** The step was stopped at the run's output-token allowance (`budget.maxOutputTokens`): its message is partial. */
+  stoppedByBudget?: true | undefined;
 }
 
 /** A final answer checked against the run's output schema; plain JSON, as it is part of a step's result in history. */

@@ -55,6 +55,33 @@ export const requireApprovalSchema = z.union([
   z.array(z.string().min(1, 'a tool name must not be empty')).max(128, 'at most 128 tool names'),
 ], { message: 'requireApproval must be "all" or an array of tool names' });
 
+// exactOptional: a budget is spread over its agent's (and a resume's over the run's), where an explicit undefined would erase a limit.
+const budgetLimit = (name: string, min: number) =>
+  z.number().int(`${name} must be a whole number`).min(min, `${name} must be at least ${min}`).max(Number.MAX_SAFE_INTEGER).exactOptional();
+
+/**
+ * Limits a run stops at (workflows/budget.ts), failing with BudgetExceededError; for a run, an agent, or a resume.
+ * `maxToolCalls: 0` allows a run no tool call at all.
+ */
+export const runBudgetSchema = z
+  .object({
+    maxTotalTokens: budgetLimit('maxTotalTokens', 1),
+    maxOutputTokens: budgetLimit('maxOutputTokens', 1),
+    maxToolCalls: budgetLimit('maxToolCalls', 0),
+    maxDurationMs: budgetLimit('maxDurationMs', 1),
+  })
+  .strict();
+export type RunBudgetRequest = z.infer<typeof runBudgetSchema>;
+
+/** The body of `POST /v1/runs/:id/resume`, which may be left out: the run carries on with its own budget. */
+export const resumeRunRequestSchema = z
+  .object({
+    /** Field by field over the run's own budget, e.g. a larger limit for the one it reached. */
+    budget: runBudgetSchema.optional(),
+  })
+  .strict();
+export type ResumeRunRequest = z.infer<typeof resumeRunRequestSchema>;
+
 /** The body of `POST /v1/runs` (API.md), also what the CLI and client send. */
 export const createRunRequestSchema = z
   .object({
@@ -86,6 +113,8 @@ export const createRunRequestSchema = z
     output: outputSpecSchema.optional(),
     durability: runDurabilitySchema.optional(),
     modelSettings: modelSettingsSchema.optional(),
+    /** Limits the run stops at; field by field over its agent's. */
+    budget: runBudgetSchema.optional(),
     requireApproval: requireApprovalSchema.optional(),
     approvalTimeoutMs: approvalTimeoutSchema.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { resolveMessages } from '../blobs/held-messages.js';
 import { resolveRunResult, type WorkflowResult } from '../blobs/run-results.js';
 import type { TranscriptStore } from '../blobs/transcript-store.js';
-import { modelSettingsSchema, type ModelSettings, type RunError } from '../protocol/index.js';
+import { budgetSchema, modelSettingsSchema, type Budget, type ModelSettings, type RunError } from '../protocol/index.js';
 import type { Message, RunResult } from '../protocol/messages.js';
 import { progressQuery, type RunPhase, type RunProgress } from '../../workflows/definitions.js';
 import type { AgentRunInput } from '../../workflows/run-input.js';
@@ -20,7 +20,8 @@ import type { CatalogueView } from '../catalogue/catalogue-reader.js';
 import { resolveRun, type Refusal } from '../catalogue/resolve-run.js';
 import { runStallOf, type RunStall } from '../stalls/run-stall.js';
 import { errorOfTermination } from '../stalls/run-termination.js';
-import type { CreateRunRequest, InputIssue } from './run-request.js';
+import type { CreateRunRequest, InputIssue, ResumeRunRequest } from './run-request.js';
+import { budgetErrorFields } from '../../workflows/budget.js';
 import { resumedRunId, resumeInput } from './run-resume.js';
 import { decideApproval, type ApprovalRequest } from './run-approvals.js';
 import type { ApprovalAnswer } from '../../workflows/approval-definitions.js';
@@ -39,6 +40,8 @@ export interface RunView {
   agent?: string;
   /** The sampling settings every model step is sent with (the agent's, overridden by the request's). */
   modelSettings?: ModelSettings;
+  /** The limits the run stops at (the agent's, overridden by the request's, or a resume's). */
+  budget?: Budget;
   /** The `metadata` object the run was enqueued with, as given. */
   metadata?: Record<string, unknown>;
   result?: RunResult;
@@ -124,7 +127,7 @@ export class RunService {
       const { kind, issues } = resolved.refusal;
       throw kind === 'invalid' ? new InvalidRunRequestError(issues) : new CatalogueRefusalError(kind, issues);
     }
-    const { budget: _budget, ...run } = resolved.value;
+    const run = resolved.value;
     const refused = webhookIssues(run.webhook, this.options.webhookHosts);
     if (refused.length > 0) throw new InvalidRunRequestError(refused);
     const messages: Message[] = typeof request.input === 'string' ? [{ role: 'user', content: request.input }] : request.input;
@@ -142,6 +145,7 @@ export class RunService {
       model: run.model,
       ...(run.agent ? { agent: run.agent } : {}),
       ...(run.modelSettings ? { modelSettings: run.modelSettings } : {}),
+      ...(run.budget ? { budget: run.budget } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
     };
     await this.startOnce(id, input, memo);
@@ -284,7 +288,7 @@ export class RunService {
    * that was already resumed follows the chain to its newest run: that one is
    * answered while it runs or once it completed, resumed when it ended too.
    */
-  async resume(runId: string): Promise<{ id: string }> {
+  async resume(runId: string, request: ResumeRunRequest = {}): Promise<{ id: string }> {
     let current = await this.describe(runId);
     for (let next = await this.find(resumedRunId(current.workflowId)); next; next = await this.find(resumedRunId(current.workflowId))) {
       current = next;
@@ -304,10 +308,10 @@ export class RunService {
         }
         throw error;
       });
-    const carried = resumeInput(current.workflowId, { ...progress, messages: await this.transcriptOf(progress) });
+    const carried = resumeInput(current.workflowId, { ...progress, messages: await this.transcriptOf(progress) }, request);
     const input: AgentRunInput = { ...carried, messages: [], transcript: await this.options.transcripts.create(carried.messages) };
     const id = resumedRunId(current.workflowId);
-    await this.startOnce(id, input, { ...current.memo, model: input.model, resumedFrom: current.workflowId });
+    await this.startOnce(id, input, { ...current.memo, model: input.model, ...(input.budget ? { budget: input.budget } : {}), resumedFrom: current.workflowId });
     return { id };
   }
 
@@ -336,6 +340,7 @@ export interface RunSummary {
   model: string;
   agent?: string;
   modelSettings?: ModelSettings;
+  budget?: Budget;
   stalled?: RunStallView;
   metadata?: Record<string, unknown>;
   pendingApprovals?: PendingApprovalEntry[];
@@ -344,12 +349,14 @@ export interface RunSummary {
 const metadataSchema = z.record(z.string(), z.unknown());
 
 /** The agent, model settings and metadata a run was started with, from its memo (read back like any stored input). */
-function startedWith(memo: Record<string, unknown> | undefined): Pick<RunView, 'agent' | 'modelSettings' | 'metadata'> {
+function startedWith(memo: Record<string, unknown> | undefined): Pick<RunView, 'agent' | 'modelSettings' | 'budget' | 'metadata'> {
   const settings = modelSettingsSchema.safeParse(memo?.modelSettings);
+  const budget = budgetSchema.safeParse(memo?.budget);
   const metadata = metadataSchema.safeParse(memo?.metadata);
   return {
     ...(typeof memo?.agent === 'string' ? { agent: memo.agent } : {}),
     ...(memo?.modelSettings !== undefined && settings.success ? { modelSettings: settings.data } : {}),
+    ...(memo?.budget !== undefined && budget.success ? { budget: budget.data } : {}),
     ...(memo?.metadata !== undefined && metadata.success ? { metadata: metadata.data } : {}),
   };
 }
@@ -402,8 +409,9 @@ function describeWorkflowError(error: unknown): RunError {
   // The interesting part is the innermost failure (an ApplicationFailure from an activity).
   while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
   if (cause instanceof Error) {
-    const failure = cause as Error & { type?: string; nonRetryable?: boolean };
-    return { type: failure.type ?? failure.name, message: failure.message, retryable: failure.nonRetryable !== true };
+    const failure = cause as Error & { type?: string; nonRetryable?: boolean; details?: unknown[] };
+    const budget = budgetErrorFields(failure.type, failure.details?.[0]);
+    return { type: failure.type ?? failure.name, message: failure.message, retryable: failure.nonRetryable !== true, ...budget };
   }
   return { type: 'Error', message: String(cause), retryable: false };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { catalogueAgentSchema, catalogueMcpServerSchema, catalogueToolSchema } from '../catalogue/catalogue-document.js';
-import { messageSchema, modelSettingsSchema, runErrorSchema, runEventSchema, runEventTypes, runResultSchema, runStatuses, usageSchema } from '../protocol/index.js';
+import { budgetSchema, messageSchema, modelSettingsSchema, runErrorSchema, runEventSchema, runEventTypes, runResultSchema, runStatuses, usageSchema } from '../protocol/index.js';
 import { apiErrorTypes } from './api-error.js';
 
 /**
@@ -78,6 +78,7 @@ const runViewSchema = z.object({
   model: z.string(),
   agent: z.string().optional(),
   modelSettings: modelSettingsSchema.optional(),
+  budget: budgetSchema.optional(),
   metadata: metadataSchema.optional(),
   result: runResultSchema.optional(),
   error: runErrorSchema.optional(),
@@ -99,6 +100,7 @@ export const runListSchema = z.object({
       model: z.string(),
       agent: z.string().optional(),
       modelSettings: modelSettingsSchema.optional(),
+      budget: budgetSchema.optional(),
       stalled: stalledSchema.optional(),
       metadata: metadataSchema.optional(),
       pendingApprovals: z.array(pendingApprovalSchema).optional(),

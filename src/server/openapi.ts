@@ -131,7 +131,7 @@ export function buildOpenApiDocument(routes: readonly RouteDescription[]) {
       tags: [route.tag],
       security: security(route),
       parameters: parameters(route),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } } } } : {}),
+      ...(route.body ? { requestBody: { required: route.bodyOptional !== true, content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } } } } : {}),
       responses: responses(route),
     };
     (paths[openApiPath(route.path)] ??= {})[route.method.toLowerCase()] = operation;

@@ -48,6 +48,8 @@ export interface RouteDescription {
   headers?: z.ZodObject;
   /** A JSON body: `415` for another content type, `400` for bad JSON or a value the schema refuses. */
   body?: z.ZodType;
+  /** The body may be left out (no bytes at all): the handler gets `undefined`. */
+  bodyOptional?: boolean;
   /** The body limit; the registry's default when unset. `413` above it. */
   maxBodyBytes?: number;
   /** Success answers by status. */
@@ -162,7 +164,8 @@ export class RouteRegistry<E extends Env> {
       headers = parsed.data;
     }
     let body: unknown;
-    if (route.body) {
+    const absent = route.bodyOptional === true && (await c.req.text()) === '';
+    if (route.body && !absent) {
       const contentType = c.req.header('content-type');
       if (!isJsonType(contentType)) {
         throw new ApiError('unsupported_media_type', `the body must be JSON: send Content-Type: application/json${contentType ? ` (not ${contentType})` : ''}`);

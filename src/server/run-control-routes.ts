@@ -1,5 +1,6 @@
 import { RunConflictError, type RunService } from '../runs/run-service.js';
 import { ApiError } from './api-error.js';
+import { resumeRunRequestSchema } from '../runs/run-request.js';
 import { cancelAnswerSchema, resumeAnswerSchema, runParamsSchema } from './api-schemas.js';
 import type { ApiEnv } from './app.js';
 import type { RouteRegistry } from './routes.js';
@@ -43,14 +44,18 @@ export function mountRunControlRoutes(routes: RouteRegistry<ApiEnv>, deps: { run
       path: '/v1/runs/:id/resume',
       operationId: 'resumeRun',
       summary: 'Continue a failed or terminated run from its durable transcript, as a new run',
+      description:
+        'The body may be left out. `budget` replaces the run\'s limits field by field (say, a larger one for the limit a `BudgetExceededError` named); what the run used stays counted.',
       tag: 'runs',
       auth: 'key',
       params: runParamsSchema,
+      body: resumeRunRequestSchema,
+      bodyOptional: true,
       answers: { 202: { description: 'The run that carries on.', json: resumeAnswerSchema } },
       errors: ['conflict'],
     },
-    async (c, { params }) => {
-      const answer = await conflictsAsApiErrors(() => deps.runs.resume(params.id));
+    async (c, { params, body }) => {
+      const answer = await conflictsAsApiErrors(() => deps.runs.resume(params.id, body ?? {}));
       return c.json({ id: answer.id, resumedFrom: params.id }, 202);
     },
   );

@@ -87,7 +87,7 @@ export class ThreadService {
       const { kind, issues } = resolved.refusal;
       throw kind === 'invalid' ? new InvalidRunRequestError(issues) : new CatalogueRefusalError(kind, issues);
     }
-    const { budget: _budget, ...run } = resolved.value;
+    const run = resolved.value;
     const refused = webhookIssues(run.webhook, this.options.webhookHosts);
     if (refused.length > 0) throw new InvalidRunRequestError(refused);
     const runMemo = {

@@ -4,7 +4,7 @@ import type { AgentDefinition, CatalogueAgent } from '../agents/agent.js';
 import { mcpServerSchema, type McpServerConfig } from '../mcp/mcp-server-config.js';
 import { parseModelName } from '../models.js';
 import { modelSettingsIssues, modelSettingsSchema } from '../runs/model-settings.js';
-import { approvalTimeoutSchema, maxStepsLimit } from '../runs/run-request.js';
+import { approvalTimeoutSchema, maxStepsLimit, runBudgetSchema } from '../runs/run-request.js';
 import { outputSpecSchema, type OutputSpec } from '../structured/output-spec.js';
 import { builtinTools } from '../tools/builtin.js';
 import { jsonSchemaOf } from '../tools/served-tool.js';
@@ -63,15 +63,6 @@ const toolSchema = z
   })
   .strict();
 
-const budgetSchema = z
-  .object({
-    maxTotalTokens: z.number().int().positive().optional(),
-    maxOutputTokens: z.number().int().positive().optional(),
-    maxToolCalls: z.number().int().nonnegative().optional(),
-    maxDurationMs: z.number().int().positive().optional(),
-  })
-  .strict();
-
 const agentSchema = z
   .object({
     name: nameSchema('agent'),
@@ -99,10 +90,7 @@ const agentSchema = z
       .optional(),
     modelSettings: modelSettingsSchema.optional(),
     webhook: webhookSpecSchema.optional(),
-    // Declared now, enforced later: accepting a limit that nothing checks would let a run spend past it.
-    budget: budgetSchema.optional().refine((value) => value === undefined, {
-      message: 'budgets are not enforced yet: a run of this agent would not stop at these limits; remove budget (use maxSteps meanwhile)',
-    }),
+    budget: runBudgetSchema.optional(),
   })
   .strict();
 

@@ -104,7 +104,8 @@ describe('runstream.config loading', () => {
     );
     expect(problem({ agents: [{ name: 'a', model: 'gpt-4' }] })).toMatch(/^agents\[0\] \("a"\)\.model: unknown model "gpt-4"/);
     expect(problem({ agents: [{ name: 'a' }, { name: 'a' }] })).toBe('agents[1] ("a").name: duplicate agent name "a"');
-    expect(problem({ agents: [{ name: 'a', budget: { maxToolCalls: 3 } }] })).toMatch(/^agents\[0\] \("a"\)\.budget: budgets are not enforced yet/);
+    expect(problem({ agents: [{ name: 'a', budget: { maxToolCalls: -1 } }] })).toBe('agents[0] ("a").budget.maxToolCalls: maxToolCalls must be at least 0');
+    expect(problem({ agents: [{ name: 'a', budget: { maxTokens: 3 } }] })).toBe('agents[0] ("a").budget: Unrecognized key: "maxTokens"');
     expect(problem({ mcpServers: [{ name: 'docs' }] })).toBe('mcpServers[0] ("docs"): an MCP server needs a url (Streamable HTTP) or a command (stdio)');
     expect(problem({ mcpServers: [{ name: 'my_docs', url: 'http://x' }] })).toBe('mcpServers[0] ("my_docs").name: an MCP server name is 1 to 32 letters, digits or -');
     expect(problem({ mcpServers: [{ name: 'docs', url: 'ftp://x' }] })).toBe('mcpServers[0] ("docs").url: url must be an http:// or https:// URL');
