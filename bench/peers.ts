@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CpuWindow } from './support/proc-stats.js';
+import { phaseMarks, phaseTable, type PhaseMarks } from './support/first-token-phases.js';
 import { benchApiKey, chunkSize, deltaLatencies, spread, startBenchServers, tokenScript, type BenchServers, type ChunkTiming } from './support/bench-stack.js';
 import { startRole, type RoleProcess } from './support/role-process.js';
 import { ms, ratio, summarize, table, type Summary } from './support/stats.js';
@@ -151,6 +152,8 @@ interface FirstToken {
   firstDelta: number;
   /** The same minus the model's own time to first token (request arrival → first text chunk written). */
   overhead: number;
+  /** runstream's runs: where that time went. */
+  phases?: PhaseMarks;
 }
 
 async function firstTokenRun(parts: Participants, system: SystemName): Promise<FirstToken> {
@@ -159,7 +162,7 @@ async function firstTokenRun(parts: Participants, system: SystemName): Promise<F
   const name = `peers-${runCounter++}-${system}`;
   await servers.model.call('script', { name, script: tokenScript(tokens, tokensPerSecond) });
   const viewer = parts.viewers[0]!;
-  type Enqueued = { runId: string; enqueueAt: number; result: WatchResult };
+  type Enqueued = { runId: string; enqueueAt: number; answeredAt: number; result: WatchResult };
   let outcome: Enqueued;
   if (system === 'runstream') {
     outcome = await viewer.call<Enqueued>('sse.enqueue', {
@@ -186,7 +189,11 @@ async function firstTokenRun(parts: Participants, system: SystemName): Promise<F
   if (system !== 'floor') await servers.client.workflow.getHandle(isPeer(system) ? `peer-${name}` : outcome.runId).result();
   const timing = (await servers.model.call<Record<string, ChunkTiming>>('timings', { models: [name] }))[name]!;
   const firstDelta = outcome.result.receivedAt[0]! - outcome.enqueueAt;
-  return { firstDelta, overhead: firstDelta - (timing.chunkAt[1]! - timing.receivedAt) };
+  const overhead = firstDelta - (timing.chunkAt[1]! - timing.receivedAt);
+  if (system !== 'runstream') return { firstDelta, overhead };
+  const viewerTimes = { enqueueAt: outcome.enqueueAt, answeredAt: outcome.answeredAt, firstDeltaAt: outcome.result.receivedAt[0]! };
+  const phases = await phaseMarks(servers.client, outcome.runId, viewerTimes, { receivedAt: timing.receivedAt, firstChunkAt: timing.chunkAt[1]! });
+  return { firstDelta, overhead, phases };
 }
 
 const rotate = <T>(items: readonly T[], by: number) => items.map((_, index) => items[(index + by) % items.length]!);
@@ -200,6 +207,8 @@ export default async function peersBench(): Promise<void> {
       'fanout-tokens': { type: 'string', default: '300' },
       'first-token-runs': { type: 'string', default: '10' },
       viewers: { type: 'string', default: '50,500' },
+      // `first-token` skips the delta-latency and fan-out runs (the warm-up still runs).
+      only: { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -208,6 +217,8 @@ export default async function peersBench(): Promise<void> {
   const fanoutTokens = Number(values['fanout-tokens']);
   const firstTokenRuns = Number(values['first-token-runs']);
   const viewerCounts = values.viewers.split(',').map(Number);
+  if (values.only !== undefined && values.only !== 'first-token') throw new Error(`--only takes "first-token", not "${values.only}"`);
+  const firstTokenOnly = values.only === 'first-token';
 
   const servers = await startBenchServers('peers');
   const started: RoleProcess[] = [];
@@ -256,7 +267,7 @@ export default async function peersBench(): Promise<void> {
 
     for (let round = 0; round < rounds; round++) {
       console.error(`peers: round ${round + 1} of ${rounds}`);
-      for (const system of rotate(systems, round)) {
+      for (const system of firstTokenOnly ? [] : rotate(systems, round)) {
         const outcome = await watchedRun(parts, system, longTokens, 1, 1_000, true);
         note(`${system}:1`, outcome);
         const used = cpu.get(system) ?? {};
@@ -264,7 +275,7 @@ export default async function peersBench(): Promise<void> {
         cpu.set(system, used);
         if (outcome.history) history.set(system, [...(history.get(system) ?? []), outcome.history]);
       }
-      for (const count of viewerCounts) {
+      for (const count of firstTokenOnly ? [] : viewerCounts) {
         for (const system of rotate(systems, round)) {
           if (system === 'floor') continue;
           note(`${system}:${count}`, await watchedRun(parts, system, fanoutTokens, count, 1_000 + count * 6, false));
@@ -275,7 +286,7 @@ export default async function peersBench(): Promise<void> {
       }
     }
 
-    report({ latency, servedOf, cpu, history, first, rounds, longTokens, fanoutTokens, viewerCounts, temporalIdlePerSecond });
+    report({ latency, servedOf, cpu, history, first, rounds, longTokens, fanoutTokens, viewerCounts, temporalIdlePerSecond, firstTokenOnly });
   } finally {
     clearTimeout(watchdog);
     for (const process of started.reverse()) await process.stop().catch(() => undefined);
@@ -298,8 +309,15 @@ function report(data: {
   fanoutTokens: number;
   viewerCounts: number[];
   temporalIdlePerSecond: number;
+  firstTokenOnly: boolean;
 }): void {
   const peers = systems.filter(isPeer);
+  if (data.firstTokenOnly) {
+    console.log(`${data.rounds} interleaved rounds of first-token runs only`);
+    for (const peer of peers) console.log(`${peer}: ${peerSettings[peer].label}`);
+    firstTokenReport(data.first);
+    return;
+  }
   console.log(`model server ${tokensPerSecond} tokens/s; ${data.rounds} interleaved rounds; 1 × 1 = one ${data.longTokens}-token run per round, 1 × N = one ${data.fanoutTokens}-token run per round`);
   for (const peer of peers) console.log(`${peer}: ${peerSettings[peer].label}`);
   console.log('floor: the provider stream read directly by one client (no durability, no relay)\n');
@@ -338,16 +356,7 @@ function report(data: {
     }
   }
 
-  console.log('\nEnqueue → first delta at the viewer (overhead = minus the model\'s own time to first token)');
-  const firstRows: string[][] = [['system', 'runs', 'first delta p50', 'p95', 'overhead p50', 'p95', 'runstream ÷ this (overhead p50)']];
-  const ourOverhead = summarize((data.first.get('runstream') ?? []).map((run) => run.overhead));
-  for (const system of systems) {
-    const runs = data.first.get(system) ?? [];
-    const firstDelta = summarize(runs.map((run) => run.firstDelta));
-    const overhead = summarize(runs.map((run) => run.overhead));
-    firstRows.push([system, String(runs.length), ms(firstDelta.p50), ms(firstDelta.p95), ms(overhead.p50), ms(overhead.p95), system === 'runstream' ? '' : ratio(ourOverhead.p50, overhead.p50)]);
-  }
-  console.log(table(firstRows));
+  firstTokenReport(data.first);
 
   console.log(`\nHistory per ${data.longTokens}-token run, and CPU seconds per 1,000 deltas (from /proc, during the 1 × 1 runs)`);
   const deltas = (data.longTokens * data.rounds) / 1000;
@@ -368,4 +377,19 @@ function report(data: {
   }
   console.log(table(costRows));
   console.log(`(Temporal's idle cost with both workers polling: ${data.temporalIdlePerSecond.toFixed(3)} CPU-s per second, included above)`);
+}
+
+function firstTokenReport(first: Map<SystemName, FirstToken[]>): void {
+  console.log('\nEnqueue → first delta at the viewer (overhead = minus the model\'s own time to first token)');
+  const firstRows: string[][] = [['system', 'runs', 'first delta p50', 'p95', 'overhead p50', 'p95', 'runstream ÷ this (overhead p50)']];
+  const ourOverhead = summarize((first.get('runstream') ?? []).map((run) => run.overhead));
+  for (const system of systems) {
+    const runs = first.get(system) ?? [];
+    const firstDelta = summarize(runs.map((run) => run.firstDelta));
+    const overhead = summarize(runs.map((run) => run.overhead));
+    firstRows.push([system, String(runs.length), ms(firstDelta.p50), ms(firstDelta.p95), ms(overhead.p50), ms(overhead.p95), system === 'runstream' ? '' : ratio(ourOverhead.p50, overhead.p50)]);
+  }
+  console.log(table(firstRows));
+  console.log('\nrunstream: where the time to first delta goes (viewer, Temporal event and model server timestamps)');
+  console.log(phaseTable((first.get('runstream') ?? []).flatMap((run) => (run.phases ? [run.phases] : []))));
 }
