@@ -6,6 +6,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -56,7 +57,14 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
-  return { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript, checkApproval };
+  // run.started goes out from this worker inside the run's first workflow task: no activity task round trip and no
+  // second workflow task before the first model step is scheduled (the step's events still come after it).
+  // A crash before that task completes runs it again under the same activity id, which the log appends once.
+  const { publishRunEvent: publishRunEventLocally } = proxyLocalActivities<Activities>({
+    startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
+    retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
+  });
+  return { modelStep, toolCallWithin, publishRunEvent, publishRunEventLocally, recoverStep, appendTranscript, checkApproval };
 }
 
 /** From the run's start (before any continue-as-new) to now, in workflow time: the same on every replay. */
@@ -85,7 +93,7 @@ const unfinishedToolResult = (callId: string, name: string, error = 'the tool ca
  * transcript, marked interrupted (cancel keeps what was said; resume reads it).
  */
 export async function agentRun(input: AgentRunInput): Promise<RunResult | StoredRunResult> {
-  const { modelStep, toolCallWithin, publishRunEvent, recoverStep, appendTranscript, checkApproval } = activitiesFor(input.durability);
+  const { modelStep, toolCallWithin, publishRunEvent, publishRunEventLocally, recoverStep, appendTranscript, checkApproval } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
   // Runs recorded before the blob store keep their transcript in workflow state, so their histories replay; so do
   // the turns of threads started before threads kept their transcript by reference.
@@ -118,7 +126,9 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
 
   try {
     if (!input.carried) {
-      await publishRunEvent({
+      // Histories recorded before published run.started as a regular activity.
+      const publishStarted = patched('run-started-local-activity') ? publishRunEventLocally : publishRunEvent;
+      await publishStarted({
         runId,
         event: {
           type: 'run.started',

@@ -15,7 +15,8 @@ const { History } = protos.temporal.api.history.v1;
  * from its checkpoint, a failed run and the run that resumed it, a run
  * cancelled while its step waited between retries, and runs with structured
  * output (valid, and failed with StructuredOutputError), and a run with the
- * later events (metadata, reasoning, a rate-limited step, durations). A change
+ * later events (metadata, reasoning, a rate-limited step, durations), and a
+ * run whose run.started went out from a local activity. A change
  * that would break running workflows fails here; guard it with patched().
  */
 const directory = new URL('../fixtures/histories/', import.meta.url).pathname;
@@ -35,6 +36,7 @@ describe('workflow determinism over recorded histories', () => {
         'structured-run.json',
         'structured-mismatch.json',
         'retried-with-notice.json',
+        'local-run-started.json',
       ]),
     );
   });
