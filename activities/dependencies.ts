@@ -24,6 +24,8 @@ export interface ActivityDependencies {
    * holding the shutdown until its stream ends.
    */
   handover?: AbortSignal;
+  /** Cancel requests announced through Redis: a step of that run heartbeats at once to learn it from Temporal. */
+  cancelNotices?: { watch(runId: string, notify: () => void): () => void };
   /** Signing key (RUNSTREAM_WEBHOOK_SECRET) and allowed hosts (RUNSTREAM_WEBHOOK_HOSTS) for webhook deliveries. */
   webhooks?: { key: Buffer | undefined; hosts: WebhookHosts };
 }

@@ -112,6 +112,7 @@ export function createModelStep(deps: ActivityDependencies) {
     const publishReasoning = (blockId: string, end: number, text: string) =>
       logged.publishedReasoning(publisher.publish({ type: 'reasoning.delta', step, blockId, text }), blockId, end);
     let heartbeat: StepHeartbeat | undefined;
+    const unwatch = deps.cancelNotices?.watch(runId, () => heartbeat?.hurry());
 
     try {
       const firstToken = new FirstTokenTimer(input.model);
@@ -254,6 +255,8 @@ export function createModelStep(deps: ActivityDependencies) {
         throw ApplicationFailure.create({ type: 'StaleAttempt', message: supersededMessage(publisher), details: [partial] });
       }
       throw toActivityFailure(error, [partial]);
+    } finally {
+      unwatch?.();
     }
   };
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { openBlobStore } from '../blobs/open-blob-store.js';
 import { TranscriptStore } from '../blobs/transcript-store.js';
 import { LiveSubscriptions } from '../bus/live-subscriptions.js';
+import { announceCancel } from '../bus/cancel-notices.js';
 import { RunLog } from '../bus/run-log.js';
 import { ConfigError, parseApiKeys, type Env } from '../config.js';
 import { defaultModelName } from '../models.js';
@@ -153,7 +154,9 @@ export async function startApiProcess(
   });
   const webhookHosts = parseWebhookHosts(env.RUNSTREAM_WEBHOOK_HOSTS);
   const transcripts = new TranscriptStore(blobs);
-  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts, webhookHosts });
+  const runs = new RunService({ client, taskQueue: env.RUNSTREAM_TASK_QUEUE, defaultModel: defaultModelName(env), catalogue, transcripts, webhookHosts,
+    announceCancel: (runId) => announceCancel(commands, env.RUNSTREAM_KEY_PREFIX, runId),
+  });
   const threads = new ThreadService({
     client,
     taskQueue: env.RUNSTREAM_TASK_QUEUE,

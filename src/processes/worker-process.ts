@@ -2,6 +2,7 @@ import type { Worker } from '@temporalio/worker';
 import { openBlobStore } from '../blobs/open-blob-store.js';
 import { TranscriptStore } from '../blobs/transcript-store.js';
 import { RunLog } from '../bus/run-log.js';
+import { CancelNotices } from '../bus/cancel-notices.js';
 import { CataloguePublisher, type CatalogueTiming } from '../catalogue/catalogue-publisher.js';
 import { followChanges, workerCatalogue } from '../catalogue/worker-catalogue.js';
 import type { Env } from '../config.js';
@@ -90,6 +91,7 @@ export async function startWorkerProcess(
   const mcpLogger = logger().child({ component: 'mcp' });
   const log = options.log ?? ((line: string) => mcpLogger.info(line));
   const runLog = new RunLog(redis, { keyPrefix: env.RUNSTREAM_KEY_PREFIX });
+  const cancelNotices = new CancelNotices(connectRedis(env.REDIS_URL, 'subscriber', env.REDIS_CLUSTER_NODES), env.RUNSTREAM_KEY_PREFIX);
   const tools = ToolRegistry.withBuiltins([...(options.config?.tools ?? []), ...(options.tools ?? [])]);
   const agents = options.config?.agents ?? [];
   const publisher = new CataloguePublisher(redis, {
@@ -132,6 +134,7 @@ export async function startWorkerProcess(
         tools,
         transcripts: new TranscriptStore(blobs),
         handover: handover.signal,
+        cancelNotices,
         webhooks: {
           key: env.RUNSTREAM_WEBHOOK_SECRET === undefined ? undefined : parseWebhookSecret(env.RUNSTREAM_WEBHOOK_SECRET),
           hosts: parseWebhookHosts(env.RUNSTREAM_WEBHOOK_HOSTS),
@@ -159,6 +162,7 @@ export async function startWorkerProcess(
     await closeMcp();
     await demo.close();
     redis.disconnect();
+    cancelNotices.close();
     await blobs.close();
     throw error;
   }
@@ -190,6 +194,7 @@ export async function startWorkerProcess(
         await closeMcp();
         await demo.close();
         redis.disconnect();
+        cancelNotices.close();
         await blobs.close();
       }
     },

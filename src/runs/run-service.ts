@@ -102,6 +102,8 @@ export interface RunServiceOptions {
   transcripts: TranscriptStore;
   /** RUNSTREAM_WEBHOOK_HOSTS: where a run's webhook may go (none listed: webhooks are refused). */
   webhookHosts?: WebhookHosts | undefined;
+  /** Tells the workers at once that a run was asked to stop (its model step then heartbeats to learn it). */
+  announceCancel?: ((runId: string) => Promise<void>) | undefined;
 }
 
 const grpcFailedPrecondition = 9;
@@ -278,7 +280,10 @@ export class RunService {
   async cancel(runId: string): Promise<{ id: string; status: RunStatus }> {
     const status = statusOf(await this.describe(runId));
     if (status === 'completed' || status === 'failed') throw new RunConflictError(`run ${runId} already ended ${status}; there is nothing to cancel`);
-    if (status !== 'cancelled') await this.options.client.workflow.getHandle(runId).cancel();
+    if (status !== 'cancelled') {
+      await this.options.client.workflow.getHandle(runId).cancel();
+      await this.options.announceCancel?.(runId);
+    }
     return { id: runId, status };
   }
 
