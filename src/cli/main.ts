@@ -9,6 +9,7 @@ import { CliError } from './cli-error.js';
 import { clientConfig } from './client-config.js';
 import { exitCodeFor, followRunInTerminal } from './follow.js';
 import { modelSettingsFromFlags, modelSettingsOptions } from './model-settings-flags.js';
+import { budgetFromFlags, budgetOptions } from './budget-flags.js';
 import { readOutputSchemaFile } from './output-schema-file.js';
 import type { LoadedConfig } from '../worker/load-config.js';
 
@@ -40,6 +41,10 @@ const usage = `runstream — durable, streaming AI-agent runs
                                                API key, bound to 127.0.0.1 only)
   runstream run "<prompt>" [--agent A] [--model M] [--tools a,b] [--max-steps N] [--output-schema file.json] [--follow]
                 [--temperature T] [--top-p P] [--max-output-tokens N] [--stop S]... [--seed N]
+                [--budget-max-total-tokens N] [--budget-max-output-tokens N]
+                [--budget-max-tool-calls N] [--budget-max-duration-ms N]
+                                               (--budget-*: limits the run stops at, failing with
+                                               BudgetExceededError; resume can raise them)
                                                (--output-schema: the answer must be JSON fitting this
                                                JSON Schema; with --follow, stdout gets only that JSON)
   runstream chat [--agent A] [--model M] [--tools a,b] [--thread thr_…]
@@ -51,7 +56,9 @@ const usage = `runstream — durable, streaming AI-agent runs
   runstream approve <runId> <callId> [--deny] [--reason "…"]
                                                decide a tool call that waits for approval
   runstream cancel <runId>                     cancel a run; its partial text is kept
-  runstream resume <runId>                     continue a failed or terminated run
+  runstream resume <runId> [--budget-max-… N] continue a failed or terminated run (--budget-*: limits
+                                               that replace the run's, e.g. a larger one for the limit
+                                               it reached; what it used stays counted)
   runstream setup [--browser] [--fuzz]         install the Temporal CLI and redis-server if missing
                                                (--browser: Chromium too, --fuzz: Schemathesis, for the test suite)
 
@@ -172,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
           tools: { type: 'string' },
           'max-steps': { type: 'string' },
           ...modelSettingsOptions,
+          ...budgetOptions,
           instructions: { type: 'string' },
           follow: { type: 'boolean', short: 'f' },
           'output-schema': { type: 'string' },
@@ -186,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const maxSteps = values['max-steps'] === undefined ? undefined : Number(values['max-steps']);
       const modelSettings = modelSettingsFromFlags(values);
+      const budget = budgetFromFlags(values);
       const { apiUrl, apiKey } = clientConfig();
       const client = createClient({ url: apiUrl, apiKey });
       const run = await client.enqueue({
@@ -197,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
         instructions: values.instructions,
         output: outputSchema && { schema: outputSchema },
         modelSettings,
+        budget,
         requireApproval: requireApprovalFlag(values['require-approval']),
       });
       if (!values.follow) {
@@ -248,11 +258,12 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'cancel':
     case 'resume': {
-      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: command === 'resume' ? budgetOptions : {} });
       const runId = positional(positionals, 'run id');
+      const budget = budgetFromFlags(values);
       const { apiUrl, apiKey } = clientConfig();
       const client = createClient({ url: apiUrl, apiKey });
-      const answer = command === 'cancel' ? await client.cancel(runId) : await client.resume(runId);
+      const answer = command === 'cancel' ? await client.cancel(runId) : await client.resume(runId, budget ? { budget } : {});
       process.stdout.write(`${JSON.stringify(answer)}\n`);
       return 0;
     }

@@ -1,3 +1,4 @@
+import { budgetFlagOf } from './budget-flags.js';
 import { assertNever, emptyRunView, foldRun, type ParsedRunEvent, type RunView, type StepView } from '../protocol/index.js';
 
 export interface RenderOutput {
@@ -125,6 +126,8 @@ export class RunRenderer {
         this.stopSpinner();
         this.endLine();
         this.out.stderr(`✗ failed · ${event.error.type}: ${event.error.message}${took(event.durationMs)}\n`);
+        // A budget's limit was reached: say how to go on with a larger one.
+        if (event.error.limit) this.out.stderr(`  go on with: runstream resume ${event.runId} --${budgetFlagOf[event.error.limit]} <more than ${event.error.max}>\n`);
         break;
       case 'run.cancelled':
         this.stopSpinner();

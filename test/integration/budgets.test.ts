@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defineAgent } from '../../src/agents/agent.js';
 import type { ServedRequest } from '../../src/demo/llm-server.js';
@@ -5,6 +7,8 @@ import type { ParsedRunEvent, RunError } from '../../src/protocol/index.js';
 import { configSchema, toValidatedConfig, type RunstreamConfig } from '../../src/worker/config-schema.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
 import { countWorkflowsOnQueue, postRunBody, registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+
+const execFileAsync = promisify(execFile);
 
 const served = async (model: string) =>
   ((await (await fetch(`${inject('llmUrl')}/__requests`)).json()) as ServedRequest[]).filter((request) => request.model === model);
@@ -250,5 +254,37 @@ describe('budgets: each limit ends the run failed with BudgetExceededError, resu
     const [step] = ofType(tipped, 'step.finished');
     expect(step!.usage.totalTokens).toBeLessThan(max);
     expect(failureOf(tipped)).toMatchObject({ limit: 'maxTotalTokens', max, used: step!.usage.totalTokens + step!.usage.retried!.totalTokens });
+  });
+
+  it('the CLI: run --budget-* flags set the limits, a bad one is refused before anything starts, resume --budget-* goes on', async () => {
+    const env = { ...process.env, RUNSTREAM_API_URL: stack.api.url, RUNSTREAM_API_KEY: testApiKey };
+    const cli = (args: string[]) =>
+      execFileAsync('node', ['bin/runstream.js', ...args], { env }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+    const model = await registerScript({ turns: [{ text: 'Calling.', toolCalls: [calculate('6*7')] }, { text: 'It is 42.' }] });
+    const before = await countWorkflowsOnQueue(stack);
+    const bad = await cli(['run', 'what is 6*7?', '--model', `openai:${model}`, '--budget-max-tool-calls=-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--budget-max-tool-calls: maxToolCalls must be at least 0');
+    expect((await cli(['run', 'x', '--budget-max-duration-ms', 'soon'])).stderr).toContain('--budget-max-duration-ms: expected a whole number, got "soon"');
+    expect(await countWorkflowsOnQueue(stack)).toBe(before);
+
+    const followed = await cli(['run', 'what is 6*7?', '--model', `openai:${model}`, '--tools', 'calculator', '--budget-max-tool-calls', '0', '--budget-max-total-tokens', '50000', '--follow']);
+    expect(followed.code).toBe(1);
+    expect(followed.stderr).toContain('✗ failed · BudgetExceededError: the run reached its budget\'s maxToolCalls: 1 of 0 tool calls used');
+    const hint = /go on with: runstream resume (run_\w+) --budget-max-tool-calls <more than 0>/.exec(followed.stderr);
+    expect(hint).not.toBeNull();
+    const runId = hint![1]!;
+    expect(await stack.client.get(runId)).toMatchObject({ budget: { maxToolCalls: 0, maxTotalTokens: 50_000 } });
+    await closed(runId);
+
+    const resumed = await cli(['resume', runId, '--budget-max-tool-calls', '1']);
+    expect(resumed.code).toBe(0);
+    const { id } = JSON.parse(resumed.stdout) as { id: string };
+    expect((await stack.client.result(id)).output).toBe('It is 42.');
+    // The resume's flag replaced one limit; the run's other limit stays.
+    expect(await stack.client.get(id)).toMatchObject({ budget: { maxToolCalls: 1, maxTotalTokens: 50_000 } });
   });
 });

@@ -55,4 +55,16 @@ describe('RunRenderer', () => {
     expect(stderr).toContain('↻ step 1 failed (ProviderError.rate_limit: Rate limit reached); attempt 2 in 4.0 s\n');
     expect(stderr).toContain('✗ failed · ProviderError.auth: no · 12 s\n');
   });
+
+  it('says how to go on when a budget limit ended the run', () => {
+    const { stderr } = render([
+      { type: 'step.started', step: 1 },
+      {
+        type: 'run.failed',
+        error: { type: 'BudgetExceededError', message: 'the run reached its budget', retryable: false, limit: 'maxToolCalls', used: 3, max: 2 },
+        durationMs: 1_000,
+      },
+    ]);
+    expect(stderr).toMatch(/go on with: runstream resume \S+ --budget-max-tool-calls <more than 2>\n/);
+  });
 });
