@@ -1,21 +1,28 @@
 import { z } from 'zod';
 import { keptReasoningSchema, type KeptReasoning } from '../src/protocol/index.js';
-import { reasoningBlockSchema, retriedUsageSchema, toolCallSchema, type AssistantMessage } from '../src/protocol/messages.js';
+import { reasoningBlockSchema, retriedUsageSchema, toolCallSchema } from '../src/protocol/messages.js';
 import type { StepAccumulator } from './step-accumulator.js';
 
 /**
  * A model step's partial message as heartbeat details (DESIGN invariant 3).
  * Heartbeat details are server state of the pending activity, not history, so
- * they may change every second without growing the run's history. The same
- * shape goes into history when a step ends without completing (failure or
- * cancellation details, `last_heartbeat_details`), for run-level resume.
+ * they may change every second without growing the run's history; still,
+ * Temporal stores and replicates every one it receives, so while the run's
+ * log is known to hold the text a checkpoint refers to it (`loggedLength`,
+ * `lastLogId`) and carries only the `tail` the log has not confirmed yet; the
+ * whole `text` only while the log cannot be trusted (log-trust.ts). A step
+ * that ends without completing (failure or cancellation details) carries the
+ * whole text into history; a `last_heartbeat_details` by reference is read
+ * back from the log by the workflow (recover-step.ts).
  */
 export const stepCheckpointSchema = z.object({
   version: z.literal(1),
   /** UTF-16 length of the step's text when the checkpoint was taken. */
   textLength: z.number().int().nonnegative(),
-  /** The text itself; left out past the size bound (the run's log holds it up to `loggedLength`). */
+  /** The text itself, while the log cannot be trusted; left out past the size bound (the log may hold it up to `loggedLength`). */
   text: z.string().optional(),
+  /** By reference: the text from `loggedLength` on (not yet confirmed in the log); the log holds the rest. */
+  tail: z.string().optional(),
   /** Characters of the text whose deltas are known to be in the run's log, contiguously from 0. */
   loggedLength: z.number().int().nonnegative(),
   /** Log id of the last event this attempt appended when the checkpoint was taken. */
@@ -40,7 +47,7 @@ export interface CheckpointSettings {
   intervalMs: number;
   /** New characters (text, reasoning, tool arguments) that force a checkpoint sooner. */
   intervalChars: number;
-  /** Past this many characters of text, checkpoints carry offsets only and resume reads the log. */
+  /** Past this many characters of text (or of a tail), checkpoints carry offsets only and resume reads the log. */
   maxTextChars: number;
   /** Past this many characters of reasoning, reasoning is left out and resume regenerates. */
   maxReasoningChars: number;
@@ -59,9 +66,13 @@ export function readCheckpoint(details: unknown): StepCheckpoint | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * `byReference`: the log is trusted to hold the text up to `loggedLength`, so
+ * the checkpoint carries only the rest (`tail`); otherwise the whole text.
+ */
 export function takeCheckpoint(
   accumulated: StepAccumulator,
-  logged: { loggedLength: number; lastLogId: string | undefined; loggedReasoning?: KeptReasoning[] },
+  logged: { loggedLength: number; lastLogId: string | undefined; loggedReasoning?: KeptReasoning[]; byReference?: boolean },
   settings: CheckpointSettings,
 ): StepCheckpoint {
   const reasoningChars = accumulated.reasoning.reduce((sum, block) => sum + block.text.length, 0);
@@ -70,26 +81,21 @@ export function takeCheckpoint(
     const block = accumulated.reasoning.find((candidate) => candidate.blockId === blockId);
     return block ? [{ blockId, length: Math.min(length, block.text.length) }] : [];
   });
+  const loggedLength = Math.min(logged.loggedLength, accumulated.text.length);
+  const tail = accumulated.text.slice(loggedLength);
+  const text = logged.byReference
+    ? tail.length <= settings.maxTextChars ? { tail } : {}
+    : accumulated.text.length <= settings.maxTextChars ? { text: accumulated.text } : {};
   return {
     version: 1,
     textLength: accumulated.text.length,
-    ...(accumulated.text.length <= settings.maxTextChars ? { text: accumulated.text } : {}),
-    loggedLength: Math.min(logged.loggedLength, accumulated.text.length),
+    ...text,
+    loggedLength,
     lastLogId: logged.lastLogId,
     ...(keepReasoning && accumulated.reasoning.length ? { reasoning: accumulated.reasoning.map((block) => ({ ...block })) } : {}),
     ...(keepReasoning && loggedReasoning.length ? { loggedReasoning } : {}),
     ...(accumulated.toolCalls.length ? { toolCalls: [...accumulated.toolCalls] } : {}),
     ...(!keepReasoning || accumulated.hasOpenReasoning ? { reasoningIncomplete: true } : {}),
-  };
-}
-
-/** The interrupted assistant message a checkpoint stands for (text only when it holds the text). */
-export function interruptedMessage(checkpoint: StepCheckpoint): AssistantMessage {
-  return {
-    role: 'assistant',
-    content: checkpoint.text ?? '',
-    ...(checkpoint.reasoning?.length ? { reasoning: checkpoint.reasoning } : {}),
-    interrupted: true,
   };
 }
 

@@ -13,6 +13,7 @@ import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, 
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 import { FirstTokenTimer } from '../src/observability/first-token.js';
+import { LogTrust } from './log-trust.js';
 import { retryNotice } from './retry-notice.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
@@ -101,9 +102,15 @@ export function createModelStep(deps: ActivityDependencies) {
     let logged = new LoggedText();
     // Only a retry's checkpoint counts earlier attempts: a run-level resume's partial was paid for by the run it carries on.
     const spending = new StepSpending(attempt > 1 ? previous?.spent : undefined, input);
-    const snapshot = () => {
+    const trust = new LogTrust(deps.log, publisher, 3 * settings.intervalMs);
+    trust.check();
+    /** `withText`: the checkpoint goes into history (the step ends), where the text itself belongs. */
+    const snapshot = (withText = false) => {
       const loggedLength = logged.update(publisher.appendedSeq, publisher.firstDroppedSeq);
-      const checkpoint = takeCheckpoint(accumulated, { loggedLength, loggedReasoning: logged.reasoning, lastLogId: publisher.lastId }, settings);
+      const byReference = !withText && trust.trusted;
+      // The next checkpoint reads the verdict this check gives.
+      if (!withText) trust.check();
+      const checkpoint = takeCheckpoint(accumulated, { loggedLength, loggedReasoning: logged.reasoning, lastLogId: publisher.lastId, byReference }, settings);
       const spent = spending.total();
       return spent ? { ...checkpoint, spent } : checkpoint;
     };
@@ -238,8 +245,9 @@ export function createModelStep(deps: ActivityDependencies) {
       const retry = cancelled || publisher.superseded.aborted ? undefined : retryNotice(failure, context.info);
       if (retry) publisher.publish({ type: 'step.retrying', step, ...retry });
       await settlePublisher(deps, publisher);
-      // Whatever ends the step, its partial message goes into history with the failure (invariant 3).
-      const partial = snapshot();
+      // Whatever ends the step, its partial message goes into history with the failure (invariant 3), text and all:
+      // the workflow keeps it in the transcript without reading the log (a cancel returns it through WAIT_CANCELLATION_COMPLETED).
+      const partial = snapshot(true);
       if (cancelled) {
         throw new CancelledFailure('the model step was cancelled', [partial]);
       }

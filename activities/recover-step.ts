@@ -5,16 +5,33 @@ import { readLoggedStep } from './logged-step.js';
 export interface RecoverStepInput {
   runId: string;
   step: number;
+  /**
+   * A checkpoint by reference that reached history without its text (the last
+   * heartbeat of a step whose worker died on its final attempt): the text is
+   * read from the log up to the checkpoint, plus the checkpoint's tail.
+   */
+  checkpoint?: StepCheckpoint | undefined;
 }
 
 export function createRecoverStep(deps: ActivityDependencies) {
   /**
-   * The partial message of a model step cancelled while no attempt ran (it
-   * waited between retries): Temporal then records no checkpoint, since the
-   * failed attempt's details and heartbeats stay in the pending activity it
-   * discards. What that attempt published is in the log, as viewers saw it.
+   * The partial message of a model step that ended without handing it over
+   * itself. Cancelled while no attempt ran (it waited between retries),
+   * Temporal records no checkpoint, since the failed attempt's details and
+   * heartbeats stay in the pending activity it discards: what that attempt
+   * published is in the log, as viewers saw it. Timed out on its last
+   * attempt, history holds the last heartbeat's checkpoint, which refers to
+   * the log for its text. Undefined when the log no longer holds it (Redis
+   * lost it, or it expired): nothing unseen is invented, the transcript goes
+   * on without that partial message.
    */
   return async function recoverStep(input: RecoverStepInput): Promise<StepCheckpoint | undefined> {
+    const { checkpoint } = input;
+    if (checkpoint) {
+      const { loggedLength, lastLogId } = checkpoint;
+      const logged = loggedLength === 0 ? '' : lastLogId === undefined ? undefined : (await readLoggedStep(deps.log, input.runId, input.step, lastLogId))?.text;
+      return withLoggedText(checkpoint, logged);
+    }
     const shown = await readLoggedStep(deps.log, input.runId, input.step);
     if (!shown || (shown.text === '' && shown.reasoning.length === 0)) return undefined;
     const reasoning = shown.reasoning.map(({ blockId, text }) => ({ blockId, text }));
@@ -26,4 +43,12 @@ export function createRecoverStep(deps: ActivityDependencies) {
       ...(reasoning.length ? { reasoning } : {}),
     };
   };
+}
+
+/** The checkpoint with its text: the log's up to `loggedLength`, then the tail; undefined when the log holds less. */
+function withLoggedText(checkpoint: StepCheckpoint, logged: string | undefined): StepCheckpoint | undefined {
+  if (logged === undefined || logged.length < checkpoint.loggedLength) return undefined;
+  const text = logged.slice(0, checkpoint.loggedLength) + (checkpoint.tail ?? '');
+  const { tail: _tail, ...rest } = checkpoint;
+  return { ...rest, text, textLength: text.length };
 }

@@ -29,7 +29,7 @@ function keptReasoning(checkpoint: StepCheckpoint): KeptReasoning[] {
 export async function planResume(options: {
   checkpoint: StepCheckpoint | undefined;
   continuesPartialText: boolean;
-  /** Rebuilds the step's logged text when the checkpoint holds offsets only. */
+  /** Rebuilds the step's logged text when the checkpoint refers to the log (holds no `text`). */
   readLoggedText: (checkpoint: StepCheckpoint) => Promise<string | undefined>;
 }): Promise<ResumePlan> {
   const { checkpoint } = options;
@@ -50,12 +50,21 @@ export async function planResume(options: {
       republish: checkpoint.text.slice(rollbackTo),
     };
   }
-  const logged = await options.readLoggedText(checkpoint).catch(() => undefined);
-  if (logged === undefined || logged.length < checkpoint.loggedLength || checkpoint.loggedLength === 0) {
+  // By reference (or offsets only, past the size bound): the log holds the text up to `loggedLength`, the checkpoint the rest.
+  const tail = checkpoint.tail ?? '';
+  const logged = checkpoint.loggedLength === 0 ? '' : await options.readLoggedText(checkpoint).catch(() => undefined);
+  if (logged === undefined || logged.length < checkpoint.loggedLength || checkpoint.loggedLength + tail.length === 0) {
     return regenerate('the log no longer holds the partial text');
   }
-  const text = logged.slice(0, checkpoint.loggedLength);
-  return { kind: 'continue', rollbackTo: text.length, text, reasoning: checkpoint.reasoning ?? [], keepReasoning: keptReasoning(checkpoint), republish: '' };
+  const text = logged.slice(0, checkpoint.loggedLength) + tail;
+  return {
+    kind: 'continue',
+    rollbackTo: checkpoint.loggedLength,
+    text,
+    reasoning: checkpoint.reasoning ?? [],
+    keepReasoning: keptReasoning(checkpoint),
+    republish: tail,
+  };
 }
 
 /**

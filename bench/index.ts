@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   bundle: () => import('./bundle.js'),
   'worker-start': () => import('./worker-start.js'),
   threads: () => import('./threads.js'),
+  checkpoints: () => import('./checkpoints.js'),
 };
 
 // Words that are not an option or an option's value name benchmarks.

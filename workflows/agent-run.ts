@@ -16,7 +16,7 @@ import type { StoredRunResult } from '../src/blobs/transcript-ref.js';
 import type { FinishReason, RunResult, ToolMessage, Usage } from '../src/protocol/messages.js';
 import { progressQuery, type RunPhase } from './definitions.js';
 import type { AgentRunInput, DurabilitySettings } from './run-input.js';
-import { cancelledWithoutCheckpoint, describeFailure, interruptedPartial, partialFromCheckpoint } from './step-failure.js';
+import { cancelledWithoutCheckpoint, checkpointByReference, describeFailure, interruptedPartial, partialFromCheckpoint } from './step-failure.js';
 import { InlineTranscript, StoredTranscript, type RunTranscript, type StepDone } from './run-transcript.js';
 import { structuredOutputOf } from './structured-output.js';
 import { fitPayload } from './payload-guard.js';
@@ -169,6 +169,14 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
         if (!partial && cancelledWithoutCheckpoint(error) && patched('recover-partial-of-step-cancelled-in-backoff')) {
           const step = steps;
           partial = partialFromCheckpoint(await CancellationScope.nonCancellable(() => recoverStep({ runId, step })));
+        }
+        // A checkpoint by reference holds offsets into the run's log: the text is read back from there.
+        const reference = partial ? undefined : checkpointByReference(error);
+        if (reference && patched('partial-text-from-checkpoint-by-reference')) {
+          const step = steps;
+          // The log may have lost it (Redis is a cache): then the step's own failure stands, without a partial message.
+          const recovered = await CancellationScope.nonCancellable(() => recoverStep({ runId, step, checkpoint: reference })).catch(() => undefined);
+          partial = partialFromCheckpoint(recovered);
         }
         if (partial) transcript.add(partial);
         throw error;

@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancelledFailure, TimeoutFailure } from '@temporalio/workflow';
+import type { StepCheckpoint } from '../activities/checkpoint.js';
 import type { RunError } from '../src/protocol/index.js';
 import type { AssistantMessage, ReasoningBlock } from '../src/protocol/messages.js';
 import { budgetErrorFields } from './budget.js';
@@ -17,11 +18,26 @@ export function describeFailure(error: unknown): RunError {
  * The partial assistant message a model step left behind when it ended
  * without completing: the checkpoint in the cancellation's or failure's
  * details, or the last heartbeat of a timed-out attempt. Workflows may not
- * import zod, so the checkpoint's shape is checked by hand; a checkpoint that
- * holds offsets only (past its size bound) gives no text here.
+ * import zod, so the checkpoint's shape is checked by hand; a checkpoint by
+ * reference (offsets into the run's log) gives no text here: see
+ * `checkpointByReference`.
  */
 export function interruptedPartial(error: unknown): AssistantMessage | undefined {
   return partialFromCheckpoint(checkpointDetails(error));
+}
+
+/**
+ * The checkpoint a step's failure carries when it refers to the run's log for
+ * its text (the last heartbeat of a step timed out on its final attempt, or a
+ * text past the size bound): the `recoverStep` activity reads the text back.
+ */
+export function checkpointByReference(error: unknown): StepCheckpoint | undefined {
+  const details = checkpointDetails(error);
+  if (typeof details !== 'object' || details === null) return undefined;
+  const checkpoint = details as { version?: unknown; text?: unknown; tail?: unknown; loggedLength?: unknown };
+  if (checkpoint.version !== 1 || checkpoint.text !== undefined || typeof checkpoint.loggedLength !== 'number') return undefined;
+  const tail = typeof checkpoint.tail === 'string' ? checkpoint.tail : '';
+  return checkpoint.loggedLength > 0 || tail !== '' ? (details as StepCheckpoint) : undefined;
 }
 
 /** The details a step's failure carries in history, whatever they are. */

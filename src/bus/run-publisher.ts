@@ -60,6 +60,8 @@ export class RunPublisher {
   appendedSeq = -1;
   /** Sequence number of the first delta shed, if any: the log has a hole from there. */
   firstDroppedSeq: number | undefined;
+  /** Appends that failed (Redis away, a dropped connection), retried or not: a log that failed may have lost what it held. */
+  failedAppends = 0;
   private closed = false;
   /** When this publisher last renewed the log's expiry (0: never, so its first append does). */
   private ttlRefreshedAt = 0;
@@ -82,6 +84,11 @@ export class RunPublisher {
     this.batchSize = options.batchSize ?? 256;
     openPublishers.add(this);
     this.threadId = threadOfRun(runId)?.threadId;
+  }
+
+  /** This writer's name in the log's producer hash, whose value is the last sequence number appended. */
+  get producer(): string {
+    return this.options.producer;
   }
 
   /** Queues an event; returns its sequence number (compare with `appendedSeq`). */
@@ -180,6 +187,7 @@ export class RunPublisher {
           this.stopSuperseded(error);
           break;
         }
+        this.failedAppends++;
         this.options.onError?.(error);
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 2_000);

@@ -119,7 +119,7 @@ describe('attempt fencing on a real redis-server', () => {
     const first = new MockActivityEnvironment({ ...execution, attempt: 1 });
     let checkpoint: StepCheckpoint | undefined;
     first.on('heartbeat', (details: StepCheckpoint | undefined) => {
-      if (details?.text !== undefined && details.loggedLength >= 60) checkpoint ??= details;
+      if (details !== undefined && details.loggedLength >= 60) checkpoint ??= details;
     });
     const stale = first.run<[ModelStepInput], StepOutput, typeof modelStep>(modelStep, input).catch((error: unknown) => error);
     await vi.waitFor(() => expect(checkpoint).toBeDefined(), { timeout: 20_000, interval: 10 });

@@ -42,6 +42,41 @@ describe('checkpoints', () => {
     expect(readCheckpoint({ text: 'no version' })).toBeUndefined();
   });
 
+  it('by reference, carries only the tail the log has not confirmed; a tail past the size bound is left out', () => {
+    const accumulated = new StepAccumulator({ text: 'Hello world' });
+    expect(takeCheckpoint(accumulated, { loggedLength: 7, lastLogId: '5-0', byReference: true }, settings)).toEqual({
+      version: 1,
+      textLength: 11,
+      tail: 'orld',
+      loggedLength: 7,
+      lastLogId: '5-0',
+    });
+    expect(takeCheckpoint(accumulated, { loggedLength: 0, lastLogId: undefined, byReference: true }, settings)).toEqual({ version: 1, textLength: 11, loggedLength: 0 });
+    // Not trusted: the text itself, as before.
+    expect(takeCheckpoint(new StepAccumulator({ text: 'Hello' }), { loggedLength: 3, lastLogId: '5-0', byReference: false }, settings)).toMatchObject({ text: 'Hello' });
+  });
+
+  it('continues a checkpoint by reference from the log and its tail, or regenerates when the log holds less', async () => {
+    const reference = checkpoint({ text: undefined, tail: ' wor', textLength: 9, loggedLength: 5, lastLogId: '5-0' });
+    let asked: StepCheckpoint | undefined;
+    const plan = await planResume({
+      checkpoint: reference,
+      continuesPartialText: true,
+      readLoggedText: async (read) => {
+        asked = read;
+        return 'Hello there';
+      },
+    });
+    expect(asked).toBe(reference);
+    expect(plan).toEqual({ kind: 'continue', rollbackTo: 5, text: 'Hello wor', reasoning: [], keepReasoning: [], republish: ' wor' });
+    expect(await planResume({ checkpoint: reference, continuesPartialText: true, readLoggedText: async () => 'Hel' })).toMatchObject({ kind: 'regenerate', rollbackTo: 0 });
+    expect(await planResume({ checkpoint: reference, continuesPartialText: true, readLoggedText: async () => undefined })).toMatchObject({ kind: 'regenerate' });
+    // Nothing logged yet: the tail is the whole text, no log to read.
+    expect(
+      await planResume({ checkpoint: checkpoint({ text: undefined, tail: 'Hi', textLength: 2, loggedLength: 0 }), continuesPartialText: true, readLoggedText: async () => undefined }),
+    ).toMatchObject({ kind: 'continue', rollbackTo: 0, text: 'Hi', republish: 'Hi' });
+  });
+
   it('plans a continuation from the logged offset, or a regeneration', async () => {
     const noLog = async () => undefined;
     expect(await planResume({ checkpoint: checkpoint({}), continuesPartialText: true, readLoggedText: noLog })).toEqual({
