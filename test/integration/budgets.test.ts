@@ -256,6 +256,15 @@ describe('budgets: each limit ends the run failed with BudgetExceededError, resu
     expect(failureOf(tipped)).toMatchObject({ limit: 'maxTotalTokens', max, used: step!.usage.totalTokens + step!.usage.retried!.totalTokens });
   });
 
+  it("a thread's budget applies to each of its turns", async () => {
+    const model = await registerScript({ turns: [{ text: 'Calling.', toolCalls: [calculate('6*7')] }, { text: 'It is 42.' }] });
+    const thread = await stack.client.threads.create({ model: `openai:${model}`, tools: ['calculator'], budget: { maxToolCalls: 0 } });
+    const sent = await thread.send('what is 6*7?');
+    const events = await eventsOf(sent.runId);
+    expect(events[0]).toMatchObject({ type: 'run.started', budget: { maxToolCalls: 0 } });
+    expect(failureOf(events)).toMatchObject({ type: 'BudgetExceededError', limit: 'maxToolCalls', used: 1, max: 0 });
+  });
+
   it('the CLI: run --budget-* flags set the limits, a bad one is refused before anything starts, resume --budget-* goes on', async () => {
     const env = { ...process.env, RUNSTREAM_API_URL: stack.api.url, RUNSTREAM_API_KEY: testApiKey };
     const cli = (args: string[]) =>
