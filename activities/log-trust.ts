@@ -13,6 +13,10 @@ import type { RunPublisher } from '../src/bus/run-publisher.js';
  * (this attempt's text in the log has a hole); a failed append or an
  * unanswered check only until a check succeeds again.
  *
+ * The append script catches the same loss at the next append, whatever came
+ * between (the HGET alone cannot: an append after the loss writes the cursor
+ * anew), and the publisher keeps it (`lostAppended`).
+ *
  * A check is one HGET, started with each checkpoint and read by the next one,
  * so a loss is noticed within a checkpoint interval; a worker that dies inside
  * that interval leaves a checkpoint by reference the next attempt cannot use
@@ -36,6 +40,7 @@ export class LogTrust {
   get trusted(): boolean {
     return (
       !this.lost &&
+      !this.publisher.lostAppended &&
       this.failuresAtCheck === this.publisher.failedAppends &&
       Date.now() - this.verifiedAt <= this.maxAgeMs
     );

@@ -12,21 +12,30 @@ import { gapMarkers } from '../observability/metrics.js';
  * (publishers call `flush` first), so no later event can hide the gap.
  */
 
-// KEYS[1] log stream, KEYS[2] gap key; ARGV[1] ttl seconds. Returns the marker.
-const markScript = `
-local last = '0-0'
-local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-if newest[1] then last = newest[1][1] end
-local current = redis.call('GET', KEYS[2])
+/**
+ * Lua that raises the gap marker (key `gapKey`) to the newest id of the log
+ * (key `logKey`), never lowering it, and leaves the marker in `marked`. Shared
+ * by the marking script and the append script (which marks a log found to
+ * have lost a producer's acknowledged entries, atomically with the append).
+ */
+export const raiseGapMarkerLua = (logKey: string, gapKey: string, ttl: string) => `
+local marked = '0-0'
+local newest = redis.call('XREVRANGE', ${logKey}, '+', '-', 'COUNT', 1)
+if newest[1] then marked = newest[1][1] end
+local current = redis.call('GET', ${gapKey})
 if current then
   local cms, cseq = string.match(current, '(%d+)-(%d+)')
-  local lms, lseq = string.match(last, '(%d+)-(%d+)')
+  local lms, lseq = string.match(marked, '(%d+)-(%d+)')
   if tonumber(cms) > tonumber(lms) or (tonumber(cms) == tonumber(lms) and tonumber(cseq) >= tonumber(lseq)) then
-    last = current
+    marked = current
   end
 end
-redis.call('SET', KEYS[2], last, 'EX', ARGV[1])
-return last
+redis.call('SET', ${gapKey}, marked, 'EX', ${ttl})
+`;
+
+// KEYS[1] log stream, KEYS[2] gap key; ARGV[1] ttl seconds. Returns the marker.
+const markScript = `${raiseGapMarkerLua('KEYS[1]', 'KEYS[2]', 'ARGV[1]')}
+return marked
 `;
 
 export class LogGaps {

@@ -2,7 +2,7 @@ import type { Result } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis.js';
 import { MalformedEventError, parseRunEventJson, type LoggedEvent, type RunEvent } from '../protocol/index.js';
 import { fenceField, fencedReplyPrefix, refusedBy, StaleAttemptError, type AttemptFence } from './attempt-fence.js';
-import { LogGaps } from './log-gaps.js';
+import { LogGaps, raiseGapMarkerLua } from './log-gaps.js';
 import { compareStreamIds } from '../protocol/stream-id.js';
 import { threadOfRun } from '../../workflows/thread-ids.js';
 
@@ -25,11 +25,15 @@ export interface RunLogOptions {
   ttlSeconds?: number;
 }
 
-// KEYS[1] log, KEYS[2] producer hash (KEYS[3] the thread's log, for a turn's run); ARGV: producer, maxlen,
-// ttl (0: keep the expiry as it is), channel, fence field ('' when unfenced), attempt, (the thread's channel,)
-// then seq and json of each entry, seqs increasing.
-// Answers { '' or 'FENCED <fence>', id of each entry appended or already in the log }. An entry
+// KEYS[1] log, KEYS[2] producer hash, (KEYS[3] the thread's log, for a turn's run,) then the gap key.
+// ARGV: producer, maxlen, ttl (0: keep the expiry as it is), channel, fence field ('' when unfenced), attempt,
+// the producer's last sequence number acknowledged to it ('' unchecked), the gap marker's ttl, (the thread's
+// channel,) then seq and json of each entry, seqs increasing.
+// Answers { '' or 'FENCED <fence>', '' or 'LOST', id of each entry appended or already in the log }. An entry
 // already appended answers an id even from a fenced attempt: it went in before the fence rose.
+// 'LOST': the producer hash stands below what was acknowledged to the producer, so the log lost entries
+// (a FLUSHALL, a restart without persistence, a failover to a replica that had not received them); the gap
+// marker is raised in the same call, before this call's entries, so no viewer replays across the hole.
 // The pub/sub message (PUBLISH, or SPUBLISH on a cluster: sharded, so it reaches only the run's shard) is `<id>\n<json>` per new entry, joined by newlines (JSON has no raw newline).
 // A turn's entries go to its thread's log in the same call (its keys share the thread's hash slot), so
 // the thread's log holds exactly its turns' entries, in order, with ids of its own.
@@ -37,11 +41,15 @@ const appendScriptFor = (mirrored: boolean, publish: 'PUBLISH' | 'SPUBLISH') => 
 local cursor = redis.call('HMGET', KEYS[2], ARGV[1], ARGV[1] .. ':id', ARGV[5] == '' and ARGV[1] or ARGV[5])
 local last = tonumber(cursor[1] or '-1')
 local lastId = cursor[2]
-local ids = { '' }
+local ids = { '', '' }
 local message = {}
 local mirror = {}
 local fenceChecked = ARGV[5] == ''
-for index = ${mirrored ? 8 : 7}, #ARGV, 2 do
+if ARGV[7] ~= '' and last < tonumber(ARGV[7]) then
+  ${raiseGapMarkerLua('KEYS[1]', mirrored ? 'KEYS[4]' : 'KEYS[3]', 'ARGV[8]')}
+  ids[2] = 'LOST'
+end
+for index = ${mirrored ? 10 : 9}, #ARGV, 2 do
   local seq = tonumber(ARGV[index])
   if seq <= last then
     ids[#ids + 1] = lastId
@@ -77,7 +85,7 @@ if #message > 0 then
     redis.call('EXPIRE', KEYS[3], ARGV[3])` : ''}
   end
   redis.call('${publish}', ARGV[4], table.concat(message, '\\n'))${mirrored ? `
-  redis.call('${publish}', ARGV[7], table.concat(mirror, '\\n'))` : ''}
+  redis.call('${publish}', ARGV[9], table.concat(mirror, '\\n'))` : ''}
 end
 return ids
 `;
@@ -85,12 +93,15 @@ return ids
 type AppendCommand = (
   logKey: string,
   cursorKey: string,
+  gapKey: string,
   producer: string,
   maxLength: number,
   ttlSeconds: number,
   channel: string,
   fenceField: string,
   attempt: number,
+  acknowledgedSeq: number | '',
+  gapTtlSeconds: number,
   ...seqAndJson: (string | number)[]
 ) => Promise<string[]>;
 
@@ -98,12 +109,15 @@ type MirroredAppendCommand = (
   logKey: string,
   cursorKey: string,
   threadLogKey: string,
+  gapKey: string,
   producer: string,
   maxLength: number,
   ttlSeconds: number,
   channel: string,
   fenceField: string,
   attempt: number,
+  acknowledgedSeq: number | '',
+  gapTtlSeconds: number,
   threadChannel: string,
   ...seqAndJson: (string | number)[]
 ) => Promise<string[]>;
@@ -125,6 +139,12 @@ export interface AppendRequest {
   fence?: AttemptFence | undefined;
 }
 
+export interface AppendOptions {
+  refreshTtl?: boolean;
+  acknowledgedSeq?: number;
+  onLost?: () => void;
+}
+
 export class RunLog {
   readonly keyPrefix: string;
   readonly maxLength: number;
@@ -142,8 +162,8 @@ export class RunLog {
     if (!scriptedConnections.has(redis)) {
       // Sharded pub/sub on a cluster: the channel shares the run's hash slot, so the script may publish on it.
       const publish = isCluster(redis) ? 'SPUBLISH' : 'PUBLISH';
-      redis.defineCommand('runstreamAppend', { numberOfKeys: 2, lua: appendScriptFor(false, publish) });
-      redis.defineCommand('runstreamAppendMirrored', { numberOfKeys: 3, lua: appendScriptFor(true, publish) });
+      redis.defineCommand('runstreamAppend', { numberOfKeys: 3, lua: appendScriptFor(false, publish) });
+      redis.defineCommand('runstreamAppendMirrored', { numberOfKeys: 4, lua: appendScriptFor(true, publish) });
       scriptedConnections.add(redis);
     }
     this.gaps = new LogGaps(redis, { logKey: (runId) => this.logKey(runId), gapKey: (runId) => this.gapKey(runId), ttlSeconds: this.ttlSeconds });
@@ -173,8 +193,11 @@ export class RunLog {
    * `StaleAttemptError` (with the ids appended before it) when an entry's
    * attempt was superseded: that entry and the rest of the batch are refused.
    * `refreshTtl: false` leaves the keys' expiry as the producer's earlier appends set it.
+   * `acknowledgedSeq`: the last sequence number appends answered to this producer; a log
+   * that no longer stands there lost entries (see the script), and `onLost` is told once
+   * the gap is marked and the entries appended.
    */
-  async append(runId: string, entries: AppendRequest[], options: { refreshTtl?: boolean } = {}): Promise<string[]> {
+  async append(runId: string, entries: AppendRequest[], options: AppendOptions = {}): Promise<string[]> {
     const groups: AppendRequest[][] = [];
     for (const entry of entries) {
       const group = groups.at(-1);
@@ -190,40 +213,50 @@ export class RunLog {
       groups.map((group) => {
         const { producer, fence } = group[0]!;
         const ttl = options.refreshTtl === false ? 0 : this.ttlSeconds;
-        const entries = group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]);
+        const seqAndJson = group.flatMap((entry) => [entry.seq, JSON.stringify(entry.event)]);
+        // What was acknowledged is the first entry's producer's; a later group of it finds the cursor past it anyway.
+        const checked = options.acknowledgedSeq !== undefined && options.acknowledgedSeq >= 0 && producer === entries[0]!.producer;
+        const acknowledged = checked ? options.acknowledgedSeq! : '';
         if (thread) {
           return this.redis.runstreamAppendMirrored(
             this.logKey(runId),
             this.cursorKey(runId),
             this.logKey(thread),
+            this.gapKey(runId),
             producer,
             this.maxLength,
             ttl,
             this.channel(runId),
             fence ? fenceField(fence.execution) : '',
             fence?.attempt ?? 0,
+            acknowledged,
+            this.ttlSeconds,
             this.channel(thread),
-            ...entries,
+            ...seqAndJson,
           );
         }
         return this.redis.runstreamAppend(
           this.logKey(runId),
           this.cursorKey(runId),
+          this.gapKey(runId),
           producer,
           this.maxLength,
           ttl,
           this.channel(runId),
           fence ? fenceField(fence.execution) : '',
           fence?.attempt ?? 0,
-          ...entries,
+          acknowledged,
+          this.ttlSeconds,
+          ...seqAndJson,
         );
       }),
     );
     const ids: string[] = [];
     for (const [index, result] of results.entries()) {
       if (result.status === 'rejected') throw result.reason;
-      const [status = '', ...groupIds] = result.value ?? [];
+      const [status = '', lost = '', ...groupIds] = result.value ?? [];
       ids.push(...groupIds.map(String));
+      if (String(lost) === 'LOST') options.onLost?.();
       const refused = refusedBy(String(status));
       const fence = groups[index]![0]!.fence;
       if (refused !== undefined && fence) throw new StaleAttemptError(runId, fence, refused, ids);

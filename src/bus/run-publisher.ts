@@ -62,6 +62,11 @@ export class RunPublisher {
   firstDroppedSeq: number | undefined;
   /** Appends that failed (Redis away, a dropped connection), retried or not: a log that failed may have lost what it held. */
   failedAppends = 0;
+  /**
+   * An append found the log behind what it had acknowledged to this publisher: entries it
+   * holds as appended are gone (the append marked the gap). For good: later appends do not bring them back.
+   */
+  lostAppended = false;
   private closed = false;
   /** When this publisher last renewed the log's expiry (0: never, so its first append does). */
   private ttlRefreshedAt = 0;
@@ -173,7 +178,13 @@ export class RunPublisher {
         await this.log.gaps.flush(this.runId);
         if (this.threadId) await this.log.gaps.flush(this.threadId);
         const refreshTtl = Date.now() - this.ttlRefreshedAt >= ttlRefreshMs;
-        const ids = await this.log.append(this.runId, batch, { refreshTtl });
+        const ids = await this.log.append(this.runId, batch, {
+          refreshTtl,
+          acknowledgedSeq: this.appendedSeq,
+          onLost: () => {
+            this.lostAppended = true;
+          },
+        });
         if (refreshTtl) this.ttlRefreshedAt = Date.now();
         this.queue.splice(0, batch.length);
         this.inFlight = 0;

@@ -27,6 +27,44 @@ describe('the run log on a real redis-server', () => {
     expect(await commands.ttl(log.logKey(runId))).toBeGreaterThan(0);
   });
 
+  it('notices at the next append a log that lost what it had acknowledged, and marks the gap before it', async () => {
+    const runId = 'run_lostlog0000';
+    const event = (offset: number) => ({ type: 'text.delta', step: 1, offset, text: 'x', runId, at: new Date().toISOString() }) as const;
+    let lost = 0;
+    const onLost = () => lost++;
+    await log.append(runId, [0, 1, 2].map((seq) => ({ producer: 'p1', seq, event: event(seq) })), { acknowledgedSeq: -1, onLost });
+    // A later append from where the log stands is not a loss.
+    await log.append(runId, [{ producer: 'p1', seq: 3, event: event(3) }], { acknowledgedSeq: 2, onLost });
+    expect(lost).toBe(0);
+    expect(await log.covers(runId, undefined)).toBe(true);
+
+    // Redis forgets the run (a restart without persistence): the next append must not pass for a whole log.
+    await commands.del(log.logKey(runId), log.cursorKey(runId));
+    const ids = await log.append(runId, [{ producer: 'p1', seq: 4, event: event(4) }], { acknowledgedSeq: 3, onLost });
+    expect(lost).toBe(1);
+    expect(ids).toHaveLength(1);
+    expect(await commands.get(log.gapKey(runId))).not.toBeNull();
+    expect(await log.covers(runId, undefined)).toBe(false);
+    // The gap sits before the new entry: a viewer that already has it is whole again.
+    expect(await log.covers(runId, ids[0])).toBe(true);
+  });
+
+  it('a publisher keeps that its log lost entries, whatever it appends after', async () => {
+    const runId = 'run_lostpub0000';
+    const publisher = new RunPublisher(log, runId, { producer: 'writer' });
+    publisher.publish({ type: 'text.delta', step: 1, offset: 0, text: 'a' });
+    await publisher.flush();
+    expect(publisher.lostAppended).toBe(false);
+    await commands.del(log.logKey(runId), log.cursorKey(runId));
+    publisher.publish({ type: 'text.delta', step: 1, offset: 1, text: 'b' });
+    await publisher.flush();
+    expect(publisher.lostAppended).toBe(true);
+    publisher.publish({ type: 'text.delta', step: 1, offset: 2, text: 'c' });
+    await publisher.flush();
+    expect(publisher.lostAppended).toBe(true);
+    publisher.close();
+  });
+
   it('merges replay and live with no gap and no duplicate while the writer keeps writing', async () => {
     const runId = 'run_merge000000';
     const publisher = new RunPublisher(log, runId, { producer: 'writer' });
