@@ -1,6 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RunEventInput } from '../src/protocol/index.js';
+
+/** `run.started`, which the run's first model step appends before its own events. */
+export interface RunStartedPublication {
+  event: Extract<RunEventInput, { type: 'run.started' }>;
+  /** Shared with the workflow's fallback publish, so the log holds it once whoever appends it. */
+  producer: string;
+}
 import type { Message, StepOutput, Usage } from '../src/protocol/messages.js';
 import { emptyUsage } from '../src/protocol/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
@@ -39,6 +46,11 @@ export interface ModelStepInput {
    * the stream is stopped there, the partial message kept and the step ends `length` with `stoppedByBudget`.
    */
   outputTokenAllowance?: number | undefined;
+  /**
+   * The run's first step appends `run.started` first (and every attempt tries: the log keeps one), so the
+   * run's first workflow task schedules this step at once instead of waiting for a publish of its own.
+   */
+  runStarted?: RunStartedPublication | undefined;
 }
 
 /** Maps one neutral model event onto the run event viewers see (undefined: nothing to show). */
@@ -83,6 +95,12 @@ const responseFormatOf = (output: OutputSpec): ResponseFormat => ({
 const handoverFailure = (details: unknown[] = []) =>
   ApplicationFailure.create({ type: 'WorkerShutdown', message: 'the worker shut down; another worker carries the step on from its checkpoint', nextRetryDelay: 100, details });
 
+async function publishRunStarted(deps: ActivityDependencies, runId: string, started: RunStartedPublication): Promise<void> {
+  const publisher = openPublisher(deps, runId, { perAttempt: false, producer: started.producer });
+  publisher.publish(started.event);
+  await settlePublisher(deps, publisher);
+}
+
 export function createModelStep(deps: ActivityDependencies) {
   const settings = { ...defaultCheckpointSettings, ...deps.checkpoint };
 
@@ -123,6 +141,8 @@ export function createModelStep(deps: ActivityDependencies) {
 
     try {
       const firstToken = new FirstTokenTimer(input.model);
+      // The step's events follow run.started in the log (appended once it is in, or given up); the model request need not wait.
+      if (input.runStarted) publisher.appendAfter(publishRunStarted(deps, runId, input.runStarted));
       const model = await deps.resolveModel(input.model);
       const plan: ResumePlan | undefined =
         attempt > 1 || previous

@@ -14,6 +14,8 @@ export interface PublishRunEventInput {
   transcript?: TranscriptRef | undefined;
   /** A thread's turn: the result's messages start here (its own turn's), not at the thread's first. */
   transcriptFrom?: number | undefined;
+  /** Appends under this producer instead of the activity's own: `run.started`, which the first model step may have appended already. */
+  producer?: string | undefined;
 }
 
 export function createPublishRunEvent(deps: ActivityDependencies) {
@@ -22,7 +24,7 @@ export function createPublishRunEvent(deps: ActivityDependencies) {
    * A final event also gives the run's concurrency slot back to its API key.
    */
   return async function publishRunEvent(input: PublishRunEventInput): Promise<string | undefined> {
-    const publisher = openPublisher(deps, input.runId, { perAttempt: false });
+    const publisher = openPublisher(deps, input.runId, { perAttempt: false, producer: input.producer });
     let event = input.event;
     if (event.type === 'run.completed' && input.transcript) {
       const { output: _output, messages: _messages, ...rest } = event.result;

@@ -8,17 +8,19 @@ import type { ActivityDependencies } from './dependencies.js';
  * appended is not appended again. With it, the attempt is fenced: once a
  * later attempt of this execution appended, this one's events are refused and
  * `publisher.superseded` aborts, so the stale attempt stops (see `stepSignal`).
+ * `producer` names an unfenced publisher that several activities share (an
+ * event any of them may append, once).
  */
-export function openPublisher(deps: ActivityDependencies, runId: string, options: { perAttempt: boolean }): RunPublisher {
+export function openPublisher(deps: ActivityDependencies, runId: string, options: { perAttempt: boolean; producer?: string | undefined }): RunPublisher {
   const context = Context.current();
   const info = context.info;
   const execution = `${info.workflowExecution?.runId ?? 'standalone'}:${info.activityId}`;
-  const producer = options.perAttempt ? `${execution}:${info.attempt}` : execution;
+  const producer = options.producer ?? (options.perAttempt ? `${execution}:${info.attempt}` : execution);
   // One warning per publisher and outage: the flush loop retries every few hundred milliseconds.
   let warned = false;
   const publisher: RunPublisher = new RunPublisher(deps.log, runId, {
     producer,
-    fence: options.perAttempt ? { execution, attempt: info.attempt } : undefined,
+    fence: options.perAttempt && options.producer === undefined ? { execution, attempt: info.attempt } : undefined,
     onError: (error) => {
       if (warned) return;
       warned = true;

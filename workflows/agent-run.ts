@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { StepCheckpoint } from '../activities/checkpoint.js';
+import type { RunStartedPublication } from '../activities/model-step.js';
 import type { StoredRunResult } from '../src/blobs/transcript-ref.js';
 import type { FinishReason, RunResult, ToolMessage, Usage } from '../src/protocol/messages.js';
 import { progressQuery, type RunPhase } from './definitions.js';
@@ -124,24 +125,31 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
   setHandler(progressQuery, () => ({ phase, step: steps, ...transcript.progress(), settings, spent: spent() }));
   const approvals = new ApprovalGate(input);
 
+  /** `run.started` while no step has carried it to the log for sure: the first step appends it, or the run's end does. */
+  let runStarted: RunStartedPublication | undefined;
+  /** Before the run's final event, when no step appended `run.started` for sure (the log keeps one of it). */
+  const publishPendingRunStarted = async () => {
+    if (runStarted) await publishRunEvent({ runId, event: runStarted.event, producer: runStarted.producer });
+    runStarted = undefined;
+  };
+
   try {
     if (!input.carried) {
-      // Histories recorded before published run.started as a regular activity.
-      const publishStarted = patched('run-started-local-activity') ? publishRunEventLocally : publishRunEvent;
-      await publishStarted({
-        runId,
-        event: {
-          type: 'run.started',
-          model: input.model,
-          tools: input.tools,
-          maxSteps: input.maxSteps,
-          ...(input.agent === undefined ? {} : { agent: input.agent }),
-          ...(input.modelSettings === undefined ? {} : { modelSettings: input.modelSettings }),
-          ...(budget === undefined ? {} : { budget }),
-          ...(input.thread === undefined ? {} : { threadId: input.thread.threadId }),
-          ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
-        },
-      });
+      const event: RunStartedPublication['event'] = {
+        type: 'run.started',
+        model: input.model,
+        tools: input.tools,
+        maxSteps: input.maxSteps,
+        ...(input.agent === undefined ? {} : { agent: input.agent }),
+        ...(input.modelSettings === undefined ? {} : { modelSettings: input.modelSettings }),
+        ...(budget === undefined ? {} : { budget }),
+        ...(input.thread === undefined ? {} : { threadId: input.thread.threadId }),
+        ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+      };
+      // The first model step appends it: the run's first workflow task schedules that step at once (no publish
+      // to wait for), and the step's events still come after it. Histories recorded before published it first.
+      if (patched('run-started-in-first-step')) runStarted = { event, producer: `${workflowInfo().runId}:run.started` };
+      else await (patched('run-started-local-activity') ? publishRunEventLocally : publishRunEvent)({ runId, event });
     }
     while (steps < input.maxSteps) {
       // Pure checks, no commands: a run without a budget schedules exactly as before.
@@ -162,7 +170,9 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
           output: input.output,
           modelSettings: input.modelSettings,
           ...(allowance === undefined ? {} : { outputTokenAllowance: allowance }),
+          ...(runStarted ? { runStarted } : {}),
         });
+        runStarted = undefined;
       } catch (error) {
         let partial = interruptedPartial(error);
         // Cancelled between retries, the failed attempt's checkpoint never reaches history: take what it published.
@@ -242,6 +252,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       const partial = transcript.interruptedText();
       const durationMs = runDurationMs();
       await CancellationScope.nonCancellable(async () => {
+        await publishPendingRunStarted();
         await publishRunEvent({ runId, model: input.model, event: { type: 'run.cancelled', partial, durationMs } });
         await sendWebhook(input.webhook, 'run.cancelled', { ...webhookContext(input), status: phase, durationMs, steps });
       });
@@ -251,6 +262,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
     phase = 'failed';
     const durationMs = runDurationMs();
     const failure = describeFailure(error);
+    await publishPendingRunStarted();
     await publishRunEvent({ runId, model: input.model, event: { type: 'run.failed', error: failure, durationMs } });
     await sendWebhook(input.webhook, 'run.failed', { ...webhookContext(input), status: phase, durationMs, steps, error: failure });
     throw error;

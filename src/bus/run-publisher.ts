@@ -96,6 +96,17 @@ export class RunPublisher {
     return this.options.producer;
   }
 
+  /** What must be in the log before this publisher's first append (see `appendAfter`). */
+  private predecessor: Promise<unknown> | undefined;
+
+  /**
+   * Holds this publisher's appends until `appended` settles (whatever its outcome), so its events follow another
+   * producer's in the log while the caller goes on meanwhile (a first step's model request, while run.started goes in).
+   */
+  appendAfter(appended: Promise<unknown>): void {
+    this.predecessor = appended.catch(() => undefined);
+  }
+
   /** Queues an event; returns its sequence number (compare with `appendedSeq`). */
   publish(input: RunEventInput): number {
     const event = { ...input, runId: this.runId, at: new Date().toISOString() } as RunEvent;
@@ -106,6 +117,7 @@ export class RunPublisher {
     if (this.queue.length > this.maxBuffered) this.shed();
     // Start at the end of this tick, so what else is published in it joins the batch.
     this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.predecessor)
       .then(() => this.drain())
       .finally(() => {
         this.flushing = undefined;

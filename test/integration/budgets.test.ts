@@ -156,7 +156,15 @@ describe('budgets: each limit ends the run failed with BudgetExceededError, resu
     expect(ofType(events, 'tool.started')).toHaveLength(0);
     await closed(run.id);
 
-    const resumed = await stack.client.resume(run.id, { budget: { maxDurationMs: 600_000 } });
+    // Resumed with the same limit, which the time already spent reaches: it fails before its first step, and
+    // still says run.started first (no step was there to append it).
+    const again = await stack.client.resume(run.id, { budget: { maxDurationMs: 300 } });
+    const againEvents = await eventsOf(again.id);
+    expect(againEvents.map((event) => event.type)).toEqual(['run.started', 'run.failed']);
+    expect(failureOf(againEvents)).toMatchObject({ type: 'BudgetExceededError', limit: 'maxDurationMs' });
+    await closed(again.id);
+
+    const resumed = await stack.client.resume(again.id, { budget: { maxDurationMs: 600_000 } });
     const result = await stack.client.result(resumed.id);
     expect(result.output).toBe('Finished.');
   });

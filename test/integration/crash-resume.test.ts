@@ -57,6 +57,9 @@ describe('a step cut mid-stream resumes from its checkpoint', () => {
   it('continues by prefill: rolls back to the checkpoint, then neither repeats nor skips a character', async () => {
     const { events, result, requests } = await cutRun(prefill);
     expect(result.output).toBe(text);
+    // Each attempt of the first step appends run.started before its own events: the log holds it once, first.
+    expect(events[0]?.type).toBe('run.started');
+    expect(events.filter((event) => event.type === 'run.started')).toHaveLength(1);
     const resumed = events.find((event) => event.type === 'step.resumed');
     expect(resumed).toMatchObject({ attempt: 2 });
     const offset = resumed?.type === 'step.resumed' ? resumed.offset : 0;

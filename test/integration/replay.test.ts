@@ -16,7 +16,8 @@ const { History } = protos.temporal.api.history.v1;
  * cancelled while its step waited between retries, and runs with structured
  * output (valid, and failed with StructuredOutputError), and a run with the
  * later events (metadata, reasoning, a rate-limited step, durations), and a
- * run whose run.started went out from a local activity. A change
+ * run whose run.started went out from a local activity, one whose first
+ * model step appended it and one cancelled before its first step. A change
  * that would break running workflows fails here; guard it with patched().
  */
 const directory = new URL('../fixtures/histories/', import.meta.url).pathname;
@@ -37,6 +38,8 @@ describe('workflow determinism over recorded histories', () => {
         'structured-mismatch.json',
         'retried-with-notice.json',
         'local-run-started.json',
+        'run-started-in-step.json',
+        'cancelled-before-first-step.json',
       ]),
     );
   });
