@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentRunInput } from '../workflows/run-input.js';
-import { executionHistories } from '../test/support/history-size.js';
+import { historySizes } from '../test/support/history-size.js';
 import { startBenchServers } from './support/bench-stack.js';
 import { startRole } from './support/role-process.js';
 
@@ -44,13 +44,8 @@ export default async function longBench(): Promise<void> {
     const handle = await servers.client.workflow.start('agentRun', { workflowId, taskQueue: servers.env.RUNSTREAM_TASK_QUEUE!, args: [input] });
     await handle.result();
     const ms = performance.now() - started;
-    const executions = await executionHistories(servers.client, workflowId);
-    return {
-      historyBytes: executions.reduce((sum, execution) => sum + execution.totalBytes, 0),
-      largestEvent: Math.max(...executions.flatMap((execution) => execution.eventBytes)),
-      executions: executions.length,
-      msPerStep: ms / steps,
-    };
+    const sizes = await historySizes(servers.client, workflowId);
+    return { historyBytes: sizes.totalBytes, largestEvent: sizes.largestEvent, executions: sizes.executions, msPerStep: ms / steps };
   };
 
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -65,7 +60,15 @@ export default async function longBench(): Promise<void> {
       // Interleaved, the order alternating, so load on the machine falls on both modes alike.
       const order: ('inline' | 'reference')[] = round % 2 ? ['reference', 'inline'] : ['inline', 'reference'];
       const results = new Map<string, Awaited<ReturnType<typeof measure>>>();
-      for (const mode of order) results.set(mode, await measure(steps, mode));
+      for (const mode of order) {
+        try {
+          results.set(mode, await measure(steps, mode));
+        } catch (error) {
+          // Said here: stopping the servers afterwards can end the process before the error is printed.
+          console.error(`${steps} steps, ${mode}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          throw error;
+        }
+      }
       const inline = results.get('inline')!;
       const reference = results.get('reference')!;
       console.log(

@@ -35,7 +35,8 @@ export async function startBenchServers(name: string): Promise<BenchServers> {
     startRedisServer({ logDir, binary: binaries.redis as string }),
     startRole('model'),
   ]);
-  const connection = await Connection.connect({ address: temporal.address });
+  // Histories of the inline design hold multi-megabyte events: a page of them passes gRPC's default 4 MiB.
+  const connection = await Connection.connect({ address: temporal.address, channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 } });
   const env = {
     TEMPORAL_ADDRESS: temporal.address,
     REDIS_URL: redis.address,

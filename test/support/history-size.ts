@@ -30,6 +30,29 @@ export async function executionHistories(client: Client, workflowId: string): Pr
   );
 }
 
+/**
+ * The sizes only, one execution at a time, no events kept: for chains of
+ * hundreds of multi-megabyte executions (the inline design at 1,000 steps),
+ * where fetching them all at once holds gigabytes.
+ */
+export async function historySizes(client: Client, workflowId: string): Promise<{ totalBytes: number; largestEvent: number; executions: number }> {
+  const runIds: { runId: string; start: number }[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    runIds.push({ runId: execution.runId, start: execution.startTime.getTime() });
+  }
+  let totalBytes = 0;
+  let largestEvent = 0;
+  for (const { runId } of runIds) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    for (const event of history.events ?? []) {
+      const bytes = HistoryEvent.encode(event).finish().byteLength;
+      totalBytes += bytes;
+      largestEvent = Math.max(largestEvent, bytes);
+    }
+  }
+  return { totalBytes, largestEvent, executions: runIds.length };
+}
+
 /** History bytes before each model step was scheduled: `at[k]` is the size when step k+1 began. */
 export function bytesBeforeEachStep(execution: ExecutionHistory): number[] {
   const at: number[] = [];
