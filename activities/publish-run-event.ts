@@ -16,6 +16,8 @@ export interface PublishRunEventInput {
   transcriptFrom?: number | undefined;
   /** Appends under this producer instead of the activity's own: `run.started`, which the first model step may have appended already. */
   producer?: string | undefined;
+  /** A `run.started` the first model step was scheduled to publish: its first attempt counted the run in the metrics. */
+  startCounted?: true | undefined;
 }
 
 export function createPublishRunEvent(deps: ActivityDependencies) {

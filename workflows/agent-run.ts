@@ -127,9 +127,13 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
 
   /** `run.started` while no step has carried it to the log for sure: the first step appends it, or the run's end does. */
   let runStarted: RunStartedPublication | undefined;
+  /** Whether the first step, which carries `run.started`, was scheduled (its first attempt counts the run in the metrics). */
+  let runStartedScheduled = false;
   /** Before the run's final event, when no step appended `run.started` for sure (the log keeps one of it). */
   const publishPendingRunStarted = async () => {
-    if (runStarted) await publishRunEvent({ runId, event: runStarted.event, producer: runStarted.producer });
+    if (runStarted) {
+      await publishRunEvent({ runId, event: runStarted.event, producer: runStarted.producer, ...(runStartedScheduled ? { startCounted: true as const } : {}) });
+    }
     runStarted = undefined;
   };
 
@@ -159,6 +163,8 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       steps++;
       let output: StepDone;
       try {
+        // A scope cancelled already schedules nothing: the step never runs.
+        if (runStarted && !CancellationScope.current().consideredCancelled) runStartedScheduled = true;
         output = await transcript.step({
           runId,
           step: steps,

@@ -43,17 +43,19 @@ export function activityMetricsInterceptor(context: ActivityContext): ActivityIn
           throw thrown;
         } finally {
           const elapsed = (performance.now() - started) / 1000;
-          record(type, input.args[0], elapsed, error);
+          record(type, input.args[0], elapsed, error, context.info.attempt);
         }
       },
     },
   };
 }
 
-function record(type: string, arg: unknown, elapsed: number, error: unknown): void {
+function record(type: string, arg: unknown, elapsed: number, error: unknown, attempt: number): void {
   switch (type) {
     case 'modelStep': {
-      const { model } = arg as ModelStepInput;
+      const { model, runStarted } = arg as ModelStepInput;
+      // The run's first step publishes run.started: its first attempt counts the run once, whatever ends it.
+      if (runStarted && attempt === 1) runsTotal.inc({ outcome: 'started', model: boundedLabel('model', runStarted.event.model) });
       modelStepDuration.observe({ model: boundedLabel('model', model), outcome: outcomeOf(error) }, elapsed);
       if (error instanceof ApplicationFailure && error.type?.startsWith(providerErrorPrefix)) {
         providerErrors.inc({ provider: providerOf(model), kind: error.type.slice(providerErrorPrefix.length) });
@@ -67,7 +69,8 @@ function record(type: string, arg: unknown, elapsed: number, error: unknown): vo
     }
     case 'publishRunEvent': {
       if (error !== undefined) return;
-      const { event, model } = arg as PublishRunEventInput;
+      const { event, model, startCounted } = arg as PublishRunEventInput;
+      if (event.type === 'run.started' && startCounted) return;
       const outcome = event.type.startsWith('run.') ? event.type.slice('run.'.length) : '';
       if (!(runOutcomes as readonly string[]).includes(outcome)) return;
       const name = event.type === 'run.started' ? event.model : model;
