@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
 
 /** `runstream chat` as a user runs it: the built CLI, lines on stdin, answers on stdout. */
@@ -57,8 +57,8 @@ describe('runstream chat', () => {
     expect(chat.out.stdout.trimEnd().endsWith('You are Ada.')).toBe(true);
     expect(chat.out.stdout).not.toContain(long); // cut short
     expect(chat.out.stderr).toContain(`carry on with: runstream chat --thread ${threadId}`);
-    const thread = await stack.client.threads.open(threadId!).get();
-    expect(thread).toMatchObject({ turns: 3, status: 'idle' });
+    // The chat ends on the last turn's run.completed; the thread hears its turn's run close a moment later.
+    await vi.waitFor(async () => expect(await stack.client.threads.open(threadId!).get()).toMatchObject({ turns: 3, status: 'idle' }), { timeout: 10_000 });
     const turns = await Promise.all([1, 2, 3].map((turn) => stack.client.get(`run_${threadId!.slice(4)}t${turn}`)));
     expect(turns.map((run) => run.status)).toEqual(['completed', 'cancelled', 'completed']);
     await stack.client.threads.open(threadId!).close();
