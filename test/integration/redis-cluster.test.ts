@@ -137,7 +137,8 @@ describe('Redis Cluster: hash slots, sharded pub/sub, failover', () => {
 
   it("a failover of the master holding a run's slot while it streams: the viewer gets every event exactly once", async () => {
     const answer = Array.from({ length: 400 }, (_, index) => `word${index}`).join(' ');
-    const model = await registerScript({ turns: [{ text: answer, delayMs: 10 }] });
+    // About ten seconds of stream: a failover, and every node agreeing on it, takes a few under load.
+    const model = await registerScript({ turns: [{ text: answer, delayMs: 25 }] });
     const run = await stack.client.enqueue({ input: 'stream through a failover', model: `openai:${model}`, tools: [] });
     const slot = hashSlot(log.channel(run.id));
     let deltas = 0;
