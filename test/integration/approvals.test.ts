@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { ParsedRunEvent, RunEventOf } from '../../src/protocol/index.js';
 import { defineTool } from '../../src/tools/tool.js';
 import { ChildWorker } from '../chaos/child-worker.js';
-import { testBlobDir } from '../support/run-results.js';
-import { registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
+import { childWorkerEnv, registerScript, startTestStack, testApiKey, type TestStack } from '../support/test-stack.js';
 
 const sent: string[] = [];
 const refunded: number[] = [];
@@ -242,16 +241,7 @@ describe('a run waiting for approval survives its worker being killed', () => {
   let stack: TestStack;
   const workers: ChildWorker[] = [];
   const startWorker = async () => {
-    const worker = new ChildWorker({
-      TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS,
-      REDIS_URL: stack.env.REDIS_URL,
-      RUNSTREAM_TASK_QUEUE: stack.env.RUNSTREAM_TASK_QUEUE,
-      RUNSTREAM_KEY_PREFIX: stack.env.RUNSTREAM_KEY_PREFIX,
-      RUNSTREAM_BLOB_DIR: testBlobDir,
-      OPENAI_API_KEY: 'llm-test-key',
-      OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
-      CHAOS_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    });
+    const worker = new ChildWorker(childWorkerEnv(stack));
     workers.push(worker);
     await worker.start();
     return worker;

@@ -9,9 +9,8 @@ import type { ParsedRunEvent } from '../../src/protocol/index.js';
 import { freePort } from '../../src/services/free-port.js';
 import { startRedisServer, type LocalService } from '../../src/services/local-services.js';
 import { ChildWorker } from '../chaos/child-worker.js';
-import { testBlobDir } from '../support/run-results.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { registerScript, runResultOf, startTestStack, transcriptOf, type TestStack } from '../support/test-stack.js';
+import { registerScript, runResultOf, childWorkerEnv, startTestStack, transcriptOf, type TestStack } from '../support/test-stack.js';
 
 const words = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => `${prefix}${index}`).join(' ');
 const durability = { heartbeatTimeoutMs: 2_000, retryInitialIntervalMs: 100 };
@@ -44,17 +43,7 @@ const byReference = (checkpoint: StepCheckpoint, atLeast: number) =>
   checkpoint.text === undefined && checkpoint.loggedLength >= atLeast && (checkpoint.tail ?? '').length < checkpoint.loggedLength;
 
 function workerEnv(stack: TestStack, redisUrl = stack.env.REDIS_URL): Record<string, string> {
-  return {
-    TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS,
-    REDIS_URL: redisUrl,
-    RUNSTREAM_TASK_QUEUE: stack.env.RUNSTREAM_TASK_QUEUE,
-    RUNSTREAM_KEY_PREFIX: stack.env.RUNSTREAM_KEY_PREFIX,
-    RUNSTREAM_BLOB_DIR: testBlobDir,
-    OPENAI_API_KEY: 'llm-test-key',
-    OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
-    OPENAI_CONTINUE_FINAL_MESSAGE: 'true',
-    CHAOS_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-  };
+  return childWorkerEnv(stack, { REDIS_URL: redisUrl, OPENAI_CONTINUE_FINAL_MESSAGE: 'true' });
 }
 
 describe('checkpoints by reference, worker SIGKILLed mid-step (suite Redis)', () => {

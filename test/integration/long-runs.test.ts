@@ -1,12 +1,12 @@
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillTextFor } from '../../src/demo/script.js';
 import type { LoggedEvent } from '../../src/client/index.js';
 import type { Message } from '../../src/protocol/messages.js';
 import { ChildWorker } from '../chaos/child-worker.js';
 import { bytesBeforeEachStep, executionHistories } from '../support/history-size.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { countWorkflowsOnQueue, postRunBody, registerScript, startTestStack, workflowBundle, type TestStack } from '../support/test-stack.js';
+import { countWorkflowsOnQueue, postRunBody, childWorkerEnv, registerScript, startTestStack, workflowBundle, type TestStack } from '../support/test-stack.js';
 
 const kb = 1024;
 /** Temporal refuses payloads over 2 MB; runstream keeps every one under a quarter of that. */
@@ -18,18 +18,7 @@ describe('long runs: transcripts of any size through the real API, a worker kill
   beforeAll(async () => {
     stack = await startTestStack('long-runs', { deferWorker: true });
     // A real worker process, so it can be SIGKILLed: the chaos worker (built-in tools), on this stack's queue and store.
-    const env = stack.env;
-    worker = new ChildWorker({
-      TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
-      REDIS_URL: env.REDIS_URL,
-      RUNSTREAM_TASK_QUEUE: env.RUNSTREAM_TASK_QUEUE,
-      RUNSTREAM_KEY_PREFIX: env.RUNSTREAM_KEY_PREFIX,
-      OPENAI_API_KEY: 'llm-test-key',
-      OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
-      RUNSTREAM_DEMO_URL: inject('llmUrl'),
-      RUNSTREAM_BLOB_DIR: env.RUNSTREAM_BLOB_DIR!,
-      CHAOS_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    });
+    worker = new ChildWorker(childWorkerEnv(stack));
     await worker.start();
   });
   afterAll(async () => {

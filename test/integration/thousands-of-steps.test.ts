@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedEvent } from '../../src/client/index.js';
 import type { Message } from '../../src/protocol/messages.js';
 import { compareStreamIds } from '../../src/protocol/stream-id.js';
 import { ChildWorker } from '../chaos/child-worker.js';
 import { executionHistories } from '../support/history-size.js';
 import { rebuildStepTexts } from '../support/transcript-replay.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { childWorkerEnv, registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 
 const steps = 2_000;
 
@@ -15,18 +15,7 @@ describe('thousands of steps', () => {
   beforeAll(async () => {
     stack = await startTestStack('thousands', { deferWorker: true });
     // A real worker process, so it can be SIGKILLed midway: the chaos worker (built-in tools), on this stack's queue and store.
-    const env = stack.env;
-    worker = new ChildWorker({
-      TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
-      REDIS_URL: env.REDIS_URL,
-      RUNSTREAM_TASK_QUEUE: env.RUNSTREAM_TASK_QUEUE,
-      RUNSTREAM_KEY_PREFIX: env.RUNSTREAM_KEY_PREFIX,
-      OPENAI_API_KEY: 'llm-test-key',
-      OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
-      RUNSTREAM_DEMO_URL: inject('llmUrl'),
-      RUNSTREAM_BLOB_DIR: env.RUNSTREAM_BLOB_DIR!,
-      CHAOS_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    });
+    worker = new ChildWorker(childWorkerEnv(stack));
     await worker.start();
   });
   afterAll(async () => {

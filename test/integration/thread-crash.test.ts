@@ -3,8 +3,7 @@ import type { ServedRequest } from '../../src/demo/llm-server.js';
 import type { LoggedEvent, ParsedRunEvent } from '../../src/protocol/index.js';
 import { ChildWorker } from '../chaos/child-worker.js';
 import { collect, expectStrictlyIncreasing, rebuildStepTexts } from '../support/transcript-replay.js';
-import { testBlobDir } from '../support/run-results.js';
-import { registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
+import { childWorkerEnv, registerScript, startTestStack, type TestStack } from '../support/test-stack.js';
 
 const longAnswer = Array.from({ length: 150 }, (_, index) => `turn-two-word${index}`).join(' ');
 const runIdOf = ({ event }: LoggedEvent) => ('runId' in event ? event.runId : undefined);
@@ -17,17 +16,7 @@ describe('a thread survives its worker being killed mid-turn', () => {
   let stack: TestStack;
   const workers: ChildWorker[] = [];
   const startWorker = async () => {
-    const worker = new ChildWorker({
-      TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS,
-      REDIS_URL: stack.env.REDIS_URL,
-      RUNSTREAM_TASK_QUEUE: stack.env.RUNSTREAM_TASK_QUEUE,
-      RUNSTREAM_KEY_PREFIX: stack.env.RUNSTREAM_KEY_PREFIX,
-      // Transcripts are kept by reference: the worker and the API read the same blob store.
-      RUNSTREAM_BLOB_DIR: testBlobDir,
-      OPENAI_API_KEY: 'llm-test-key',
-      OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
-      CHAOS_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    });
+    const worker = new ChildWorker(childWorkerEnv(stack));
     workers.push(worker);
     await worker.start();
     return worker;

@@ -38,6 +38,26 @@ export function testEnv(name: string, overrides: Record<string, string> = {}): S
   return env as StackEnv;
 }
 
+/**
+ * The environment of a chaos worker (a real worker process the test can SIGKILL) serving this stack: its queue,
+ * key prefix and blob store (the worker and the API read the same transcripts), the suite's LLM server, the
+ * prebuilt workflow bundle.
+ */
+export function childWorkerEnv(stack: TestStack, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS,
+    REDIS_URL: stack.env.REDIS_URL,
+    RUNSTREAM_TASK_QUEUE: stack.env.RUNSTREAM_TASK_QUEUE,
+    RUNSTREAM_KEY_PREFIX: stack.env.RUNSTREAM_KEY_PREFIX,
+    RUNSTREAM_BLOB_DIR: testBlobDir,
+    OPENAI_API_KEY: 'llm-test-key',
+    OPENAI_BASE_URL: `${inject('llmUrl')}/v1`,
+    RUNSTREAM_DEMO_URL: inject('llmUrl'),
+    CHAOS_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+    ...overrides,
+  };
+}
+
 /** Registers a script on the local LLM server under a fresh model name; returns that name. */
 export async function registerScript(script: ScriptInput, name = `script-${randomBytes(6).toString('hex')}`): Promise<string> {
   const response = await fetch(`${inject('llmUrl')}/__scripts/${name}`, { method: 'PUT', body: JSON.stringify(script) });
