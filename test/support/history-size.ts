@@ -13,18 +13,25 @@ export interface ExecutionHistory {
   totalBytes: number;
 }
 
-/** Every execution of a workflow (a continue-as-new chain), oldest first, with encoded sizes. */
-export async function executionHistories(client: Client, workflowId: string): Promise<ExecutionHistory[]> {
+/** An event's encoded size: no payload in an event is larger than the event. */
+const encodedBytes = (event: Event): number => HistoryEvent.encode(event).finish().byteLength;
+
+/** The run ids of a workflow's executions (a continue-as-new chain), oldest first. */
+async function executionRunIds(client: Client, workflowId: string): Promise<string[]> {
   const runs: { runId: string; start: number }[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     runs.push({ runId: execution.runId, start: execution.startTime.getTime() });
   }
-  runs.sort((a, b) => a.start - b.start);
+  return runs.sort((a, b) => a.start - b.start).map((run) => run.runId);
+}
+
+/** Every execution of a workflow (a continue-as-new chain), oldest first, with encoded sizes. */
+export async function executionHistories(client: Client, workflowId: string): Promise<ExecutionHistory[]> {
   return Promise.all(
-    runs.map(async ({ runId }) => {
+    (await executionRunIds(client, workflowId)).map(async (runId) => {
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       const events = history.events ?? [];
-      const eventBytes = events.map((event) => HistoryEvent.encode(event).finish().byteLength);
+      const eventBytes = events.map(encodedBytes);
       return { runId, events, eventBytes, totalBytes: eventBytes.reduce((sum, bytes) => sum + bytes, 0) };
     }),
   );
@@ -36,16 +43,13 @@ export async function executionHistories(client: Client, workflowId: string): Pr
  * where fetching them all at once holds gigabytes.
  */
 export async function historySizes(client: Client, workflowId: string): Promise<{ totalBytes: number; largestEvent: number; executions: number }> {
-  const runIds: { runId: string; start: number }[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    runIds.push({ runId: execution.runId, start: execution.startTime.getTime() });
-  }
+  const runIds = await executionRunIds(client, workflowId);
   let totalBytes = 0;
   let largestEvent = 0;
-  for (const { runId } of runIds) {
+  for (const runId of runIds) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     for (const event of history.events ?? []) {
-      const bytes = HistoryEvent.encode(event).finish().byteLength;
+      const bytes = encodedBytes(event);
       totalBytes += bytes;
       largestEvent = Math.max(largestEvent, bytes);
     }
