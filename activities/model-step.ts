@@ -1,13 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { RunEventInput } from '../src/protocol/index.js';
-
-/** `run.started`, which the run's first model step appends before its own events. */
-export interface RunStartedPublication {
-  event: Extract<RunEventInput, { type: 'run.started' }>;
-  /** Shared with the workflow's fallback publish, so the log holds it once whoever appends it. */
-  producer: string;
-}
 import type { Message, StepOutput, Usage } from '../src/protocol/messages.js';
 import { emptyUsage } from '../src/protocol/messages.js';
 import type { ModelEvent } from '../src/providers/model-events.js';
@@ -26,6 +19,13 @@ import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
 import { charsPerToken, StepSpending } from './step-spending.js';
 import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
+
+/** `run.started`, which the run's first model step appends before its own events. */
+export interface RunStartedPublication {
+  event: Extract<RunEventInput, { type: 'run.started' }>;
+  /** Shared with the workflow's fallback publish, so the log holds it once whoever appends it. */
+  producer: string;
+}
 
 export interface ModelStepInput {
   runId: string;
