@@ -60,6 +60,9 @@ export const defaultCheckpointSettings: CheckpointSettings = {
   maxReasoningChars: 64 * 1024,
 };
 
+/** What a retried attempt starts from when its predecessor died before its first checkpoint: the log says what it holds. */
+export const nothingCheckpointed: StepCheckpoint = { version: 1, textLength: 0, loggedLength: 0 };
+
 /** Reads a previous attempt's checkpoint; anything unrecognised means "none" (regenerate). */
 export function readCheckpoint(details: unknown): StepCheckpoint | undefined {
   const parsed = stepCheckpointSchema.safeParse(details);

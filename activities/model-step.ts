@@ -9,7 +9,7 @@ import { defaultOutputName, type OutputSpec } from '../src/structured/output-spe
 import { validateStructuredOutput } from '../src/structured/validate-output.js';
 import { toolSpec } from '../src/tools/served-tool.js';
 import { toActivityFailure } from './activity-failure.js';
-import { defaultCheckpointSettings, LoggedText, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
+import { defaultCheckpointSettings, LoggedText, nothingCheckpointed, readCheckpoint, takeCheckpoint, type StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
 import { openPublisher, settlePublisher, stepSignal, supersededMessage } from './publishing.js';
 import { FirstTokenTimer } from '../src/observability/first-token.js';
@@ -17,8 +17,9 @@ import { LogTrust } from './log-trust.js';
 import { retryNotice } from './retry-notice.js';
 import { StepAccumulator } from './step-accumulator.js';
 import { StepHeartbeat } from './step-heartbeat.js';
-import { charsPerToken, StepSpending } from './step-spending.js';
-import { planResume, readStepTextFromLog, type ResumePlan } from './step-resume.js';
+import { addRetried, charsPerToken, estimateTokens, StepSpending } from './step-spending.js';
+import { planResume, type ResumePlan } from './step-resume.js';
+import { readLoggedStep } from './logged-step.js';
 
 /** `run.started`, which the run's first model step appends before its own events. */
 export interface RunStartedPublication {
@@ -115,11 +116,12 @@ export function createModelStep(deps: ActivityDependencies) {
     const { step, runId } = input;
     const attempt = context.info.attempt;
     const publisher = openPublisher(deps, runId, { perAttempt: true });
-    const previous = attempt > 1 ? readCheckpoint(context.info.heartbeatDetails) : input.resumeFrom;
+    // A predecessor that died before its first checkpoint vouched for nothing: the log still shows what it streamed.
+    const previous = attempt > 1 ? (readCheckpoint(context.info.heartbeatDetails) ?? nothingCheckpointed) : input.resumeFrom;
     let accumulated = new StepAccumulator();
     let logged = new LoggedText();
     // Only a retry's checkpoint counts earlier attempts: a run-level resume's partial was paid for by the run it carries on.
-    const spending = new StepSpending(attempt > 1 ? previous?.spent : undefined, input);
+    let spending = new StepSpending(attempt > 1 ? previous?.spent : undefined, input);
     const trust = new LogTrust(deps.log, publisher, 3 * settings.intervalMs);
     trust.check();
     /** `withText`: the checkpoint goes into history (the step ends), where the text itself belongs. */
@@ -149,9 +151,14 @@ export function createModelStep(deps: ActivityDependencies) {
           ? await planResume({
               checkpoint: previous,
               continuesPartialText: model.capabilities.continuesPartialText,
-              readLoggedText: (checkpoint) => readStepTextFromLog(deps.log, runId, step, checkpoint.lastLogId),
+              readLoggedStep: () => readLoggedStep(deps.log, runId, step),
             })
           : undefined;
+      // Text the log held past the last checkpoint was streamed (and billed) by the attempt before: count it as spent.
+      if (attempt > 1 && plan?.kind === 'continue' && plan.unchecked > 0) {
+        const tokens = estimateTokens(plan.unchecked);
+        spending = new StepSpending(addRetried(spending.earlier, { inputTokens: 0, outputTokens: tokens, totalTokens: tokens }), input);
+      }
       // Viewers roll reasoning back as exactly as text: to what the log is known to hold, nothing on regeneration.
       const keepReasoning = attempt > 1 && plan ? plan.keepReasoning : [];
       if (attempt > 1) publisher.publish({ type: 'step.resumed', step, offset: plan?.rollbackTo ?? 0, attempt, reasoning: keepReasoning });

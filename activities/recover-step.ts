@@ -1,6 +1,6 @@
 import type { StepCheckpoint } from './checkpoint.js';
 import type { ActivityDependencies } from './dependencies.js';
-import { readLoggedStep } from './logged-step.js';
+import { checkpointTextFromLog, readLoggedStep } from './logged-step.js';
 
 export interface RecoverStepInput {
   runId: string;
@@ -8,7 +8,8 @@ export interface RecoverStepInput {
   /**
    * A checkpoint by reference that reached history without its text (the last
    * heartbeat of a step whose worker died on its final attempt): the text is
-   * read from the log up to the checkpoint, plus the checkpoint's tail.
+   * read from the log (up to the checkpoint and whatever of the same message
+   * the log holds past it), plus the checkpoint's tail.
    */
   checkpoint?: StepCheckpoint | undefined;
 }
@@ -28,9 +29,10 @@ export function createRecoverStep(deps: ActivityDependencies) {
   return async function recoverStep(input: RecoverStepInput): Promise<StepCheckpoint | undefined> {
     const { checkpoint } = input;
     if (checkpoint) {
-      const { loggedLength, lastLogId } = checkpoint;
-      const logged = loggedLength === 0 ? '' : lastLogId === undefined ? undefined : (await readLoggedStep(deps.log, input.runId, input.step, lastLogId))?.text;
-      return withLoggedText(checkpoint, logged);
+      const read = checkpointTextFromLog(checkpoint, await readLoggedStep(deps.log, input.runId, input.step).catch(() => undefined));
+      if (!read) return undefined;
+      const { tail: _tail, ...rest } = checkpoint;
+      return { ...rest, text: read.text, textLength: read.text.length, loggedLength: read.logged };
     }
     const shown = await readLoggedStep(deps.log, input.runId, input.step);
     if (!shown || (shown.text === '' && shown.reasoning.length === 0)) return undefined;
@@ -43,12 +45,4 @@ export function createRecoverStep(deps: ActivityDependencies) {
       ...(reasoning.length ? { reasoning } : {}),
     };
   };
-}
-
-/** The checkpoint with its text: the log's up to `loggedLength`, then the tail; undefined when the log holds less. */
-function withLoggedText(checkpoint: StepCheckpoint, logged: string | undefined): StepCheckpoint | undefined {
-  if (logged === undefined || logged.length < checkpoint.loggedLength) return undefined;
-  const text = logged.slice(0, checkpoint.loggedLength) + (checkpoint.tail ?? '');
-  const { tail: _tail, ...rest } = checkpoint;
-  return { ...rest, text, textLength: text.length };
 }

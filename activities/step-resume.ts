@@ -1,8 +1,7 @@
-import type { RunLog } from '../src/bus/run-log.js';
-import type { KeptReasoning } from '../src/protocol/index.js';
+import type { KeptReasoning, StepView } from '../src/protocol/index.js';
 import type { ReasoningBlock } from '../src/protocol/messages.js';
 import type { StepCheckpoint } from './checkpoint.js';
-import { readLoggedStep } from './logged-step.js';
+import { checkpointTextFromLog } from './logged-step.js';
 
 /**
  * How a step carries on from a checkpoint. `continue`: the model continues the
@@ -10,9 +9,11 @@ import { readLoggedStep } from './logged-step.js';
  * known to hold (text to `rollbackTo`, reasoning to `keepReasoning`), get the
  * rest of the checkpointed text and reasoning again, then the continuation.
  * `regenerate`: the step starts over; viewers drop its text and reasoning.
+ * `unchecked`: characters of `text` no checkpoint vouched for (the log held
+ * them past the last one), which the earlier attempt spent.
  */
 export type ResumePlan =
-  | { kind: 'continue'; rollbackTo: number; text: string; reasoning: ReasoningBlock[]; keepReasoning: KeptReasoning[]; republish: string }
+  | { kind: 'continue'; rollbackTo: number; text: string; reasoning: ReasoningBlock[]; keepReasoning: KeptReasoning[]; republish: string; unchecked: number }
   | { kind: 'regenerate'; rollbackTo: 0; keepReasoning: []; reason: string };
 
 const regenerate = (reason: string): ResumePlan => ({ kind: 'regenerate', rollbackTo: 0, keepReasoning: [], reason });
@@ -29,8 +30,8 @@ function keptReasoning(checkpoint: StepCheckpoint): KeptReasoning[] {
 export async function planResume(options: {
   checkpoint: StepCheckpoint | undefined;
   continuesPartialText: boolean;
-  /** Rebuilds the step's logged text when the checkpoint refers to the log (holds no `text`). */
-  readLoggedText: (checkpoint: StepCheckpoint) => Promise<string | undefined>;
+  /** The step as the log holds it, to its end, when the checkpoint refers to the log (holds no `text`). */
+  readLoggedStep: () => Promise<StepView | undefined>;
 }): Promise<ResumePlan> {
   const { checkpoint } = options;
   if (!checkpoint) return regenerate('no checkpoint');
@@ -38,8 +39,8 @@ export async function planResume(options: {
   // Prefill continues text only; a message that already has tool calls or unfinished reasoning starts over.
   if (checkpoint.toolCalls?.length) return regenerate('the partial message has tool calls');
   if (checkpoint.reasoningIncomplete) return regenerate('the partial reasoning is incomplete');
-  if (checkpoint.textLength === 0) return regenerate('no text yet');
   if (checkpoint.text !== undefined) {
+    if (checkpoint.textLength === 0) return regenerate('no text yet');
     const rollbackTo = Math.min(checkpoint.loggedLength, checkpoint.text.length);
     return {
       kind: 'continue',
@@ -48,30 +49,21 @@ export async function planResume(options: {
       reasoning: checkpoint.reasoning ?? [],
       keepReasoning: keptReasoning(checkpoint),
       republish: checkpoint.text.slice(rollbackTo),
+      unchecked: 0,
     };
   }
-  // By reference (or offsets only, past the size bound): the log holds the text up to `loggedLength`, the checkpoint the rest.
-  const tail = checkpoint.tail ?? '';
-  const logged = checkpoint.loggedLength === 0 ? '' : await options.readLoggedText(checkpoint).catch(() => undefined);
-  if (logged === undefined || logged.length < checkpoint.loggedLength || checkpoint.loggedLength + tail.length === 0) {
-    return regenerate('the log no longer holds the partial text');
-  }
-  const text = logged.slice(0, checkpoint.loggedLength) + tail;
+  // By reference (or offsets only, past the size bound): the log holds the text up to `loggedLength` (and maybe more), the checkpoint the rest.
+  const shown = await options.readLoggedStep().catch(() => undefined);
+  const read = checkpointTextFromLog(checkpoint, shown);
+  if (!read) return regenerate('the log no longer holds the partial text');
+  if (read.text.length === 0) return regenerate('no text yet');
   return {
     kind: 'continue',
-    rollbackTo: checkpoint.loggedLength,
-    text,
+    rollbackTo: read.logged,
+    text: read.text,
     reasoning: checkpoint.reasoning ?? [],
     keepReasoning: keptReasoning(checkpoint),
-    republish: tail,
+    republish: read.text.slice(read.logged),
+    unchecked: Math.max(0, read.text.length - checkpoint.loggedLength - (checkpoint.tail ?? '').length),
   };
-}
-
-/**
- * The step's text as a viewer of the log rebuilds it, up to the checkpoint's
- * last log id. Undefined when the log was trimmed past the step or Redis is away.
- */
-export async function readStepTextFromLog(log: RunLog, runId: string, step: number, upTo: string | undefined): Promise<string | undefined> {
-  if (upTo === undefined) return undefined;
-  return (await readLoggedStep(log, runId, step, upTo))?.text;
 }

@@ -63,7 +63,7 @@ describe('checkpoints by reference, worker SIGKILLed mid-step (suite Redis)', ()
     await stack?.stop();
   });
 
-  it('heartbeats offsets while the log is healthy; the next worker reads the text from the log and carries on exactly', async () => {
+  it('heartbeats offsets while the log is healthy; the next worker carries on exactly from all the text the log holds', async () => {
     const text = words(700, 'wörd');
     const model = await registerScript({ turns: [{ text, chunkSize: 6, delayMs: 8 }] });
     const first = await startWorker();
@@ -85,6 +85,8 @@ describe('checkpoints by reference, worker SIGKILLed mid-step (suite Redis)', ()
     const resumed = events[resumedAt];
     const offset = resumed?.type === 'step.resumed' ? resumed.offset : 0;
     expect(offset).toBeGreaterThanOrEqual(checkpoint.loggedLength);
+    // Not rolled back to the last checkpoint: everything the dead worker streamed into the log stays on screen.
+    expect(offset).toBe(rebuildStepTexts(events.slice(0, resumedAt)).get(1)?.length);
     let next = offset;
     for (const event of events.slice(resumedAt + 1)) {
       if (event.type !== 'text.delta') continue;
@@ -114,9 +116,13 @@ describe('checkpoints by reference, worker SIGKILLed mid-step (suite Redis)', ()
     const last = (await transcriptOf(handle)).at(-1);
     expect(last).toMatchObject({ role: 'assistant', interrupted: true });
     const partial = last?.role === 'assistant' ? last.content : '';
-    // The last heartbeat's offsets (history's last_heartbeat_details) and its tail, the text from the log.
+    // The last heartbeat's offsets (history's last_heartbeat_details) lead to the log: the partial message is all
+    // the text the log holds of the step, as its viewers saw it, not only what the last checkpoint vouched for.
     expect(partial.length).toBeGreaterThanOrEqual(checkpoint.loggedLength);
     expect(text.startsWith(partial)).toBe(true);
+    const events: ParsedRunEvent[] = [];
+    for await (const { event } of stack.client.subscribe(run.id)) events.push(event);
+    expect(partial).toBe(rebuildStepTexts(events).get(1));
   });
 });
 

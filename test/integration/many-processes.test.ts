@@ -42,7 +42,8 @@ describe('many processes: 2 APIs and 3 workers on a Redis Cluster', () => {
       apis: 2,
       workers: 3,
       ...(binary ? { redisBinary: binary } : {}),
-      env: childEnv(testEnv('many')),
+      // The model continues a partial message (prefill), so a killed worker's step carries on from the log, not from 0.
+      env: childEnv(testEnv('many', { OPENAI_CONTINUE_FINAL_MESSAGE: 'true' })),
     });
     // Three workers bundle the workflow code at once: minutes on a loaded two-core machine. A timed-out hook would leave the children behind.
   }, 300_000);
@@ -144,7 +145,8 @@ describe('many processes: 2 APIs and 3 workers on a Redis Cluster', () => {
     figures.workerKills = {
       runs: runs.length,
       stepsResumed: seen.map((events) => events.filter((entry) => entry.event.type === 'step.resumed').length),
-      // Deltas a resumed step sent again after its checkpoint; step.resumed tells viewers to roll back, and the rebuilt text is exact.
+      // Deltas a resumed step sent again (a step resumed from all the text its log holds sends none); step.resumed
+      // tells viewers to roll back, and the rebuilt text is exact.
       charsRestreamed: seen.map((events, index) => coverage(events, answers[index]!).duplicated),
       charsLost: Math.max(...seen.map((events, index) => coverage(events, answers[index]!).lost)),
       allDoneMs: Date.now() - startedAt,
