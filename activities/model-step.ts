@@ -16,7 +16,7 @@ import { FirstTokenTimer } from '../src/observability/first-token.js';
 import { LogTrust } from './log-trust.js';
 import { retryNotice } from './retry-notice.js';
 import { StepAccumulator } from './step-accumulator.js';
-import { StepHeartbeat } from './step-heartbeat.js';
+import { heartbeatEveryMs, StepHeartbeat } from './step-heartbeat.js';
 import { addRetried, charsPerToken, estimateTokens, StepSpending } from './step-spending.js';
 import { planResume, type ResumePlan } from './step-resume.js';
 import { readLoggedStep } from './logged-step.js';
@@ -122,7 +122,8 @@ export function createModelStep(deps: ActivityDependencies) {
     let logged = new LoggedText();
     // Only a retry's checkpoint counts earlier attempts: a run-level resume's partial was paid for by the run it carries on.
     let spending = new StepSpending(attempt > 1 ? previous?.spent : undefined, input);
-    const trust = new LogTrust(deps.log, publisher, 3 * settings.intervalMs);
+    // Each checkpoint reads the verdict of the check the one before started: it is about one heartbeat interval old.
+    const trust = new LogTrust(deps.log, publisher, heartbeatEveryMs(context.info.heartbeatTimeoutMs) + 2 * settings.intervalMs);
     trust.check();
     /** `withText`: the checkpoint goes into history (the step ends), where the text itself belongs. */
     const snapshot = (withText = false) => {

@@ -9,11 +9,13 @@ const hurryMs = 10_000;
 /**
  * Time between two heartbeats sent while nothing urges one: each is a write of
  * the activity's state in Temporal's database, so this is most of what a
- * streaming run costs the server. A quarter of the heartbeat timeout (a dead
- * worker is still noticed after `heartbeatTimeout`), at most 2 s.
+ * streaming run costs the server. Half the heartbeat timeout (a dead worker is
+ * still noticed after `heartbeatTimeout`; the SDK's own throttle allows 80%),
+ * at most 5 s. A longer gap costs a crash nothing: the next attempt carries on
+ * from all the text the log holds, not from the last checkpoint (step-resume.ts).
  */
 export const heartbeatEveryMs = (heartbeatTimeoutMs: number | undefined) =>
-  Math.max(tickMs, Math.min(2_000, (heartbeatTimeoutMs ?? 10_000) / 4));
+  Math.max(tickMs, Math.min(5_000, (heartbeatTimeoutMs ?? 10_000) / 2));
 
 /**
  * Heartbeats a model step. Heartbeats are how the server learns the worker is

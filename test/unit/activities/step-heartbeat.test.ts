@@ -16,18 +16,20 @@ describe('step heartbeats', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('go out every 2 s with the default 10 s timeout, and every tick when the timeout is short', () => {
-    expect(heartbeatEveryMs(undefined)).toBe(2_000);
-    expect(heartbeatEveryMs(10_000)).toBe(2_000);
-    expect(heartbeatEveryMs(4_000)).toBe(1_000);
+  it('go out every 5 s with the default 10 s timeout, and every tick when the timeout is short', () => {
+    expect(heartbeatEveryMs(undefined)).toBe(5_000);
+    expect(heartbeatEveryMs(10_000)).toBe(5_000);
+    expect(heartbeatEveryMs(60_000)).toBe(5_000);
+    expect(heartbeatEveryMs(4_000)).toBe(2_000);
+    expect(heartbeatEveryMs(2_000)).toBe(1_000);
     expect(heartbeatEveryMs(1_000)).toBe(500);
 
     const { context, sent } = fakeContext(10_000);
     const heartbeat = new StepHeartbeat(context, settings, () => ({ version: 1, textLength: 0, loggedLength: 0 }));
     vi.advanceTimersByTime(10_000);
     heartbeat.stop();
-    // The first at once, then one per 2 s: 6 where the old 500 ms timer sent 21.
-    expect(sent).toHaveLength(6);
+    // The first at once, then one per 5 s: 3 where a 2 s cadence sent 6 and the old 500 ms timer 21.
+    expect(sent).toHaveLength(3);
   });
 
   it('carry a checkpoint taken when it was due, and one at once after 2 KB of output or a complete tool call', () => {
@@ -40,12 +42,12 @@ describe('step heartbeats', () => {
     expect(sent.at(-1)).toMatchObject({ textLength: 1 });
     heartbeat.output(0, true);
     expect(sent.at(-1)).toMatchObject({ textLength: 2 });
-    vi.advanceTimersByTime(2_000);
+    vi.advanceTimersByTime(5_000);
     expect(sent.at(-1)).toMatchObject({ textLength: 3 });
     heartbeat.stop();
   });
 
-  it('hurry after a cancel notice: one at once, then one every tick for ten seconds, then back to every 2 s', () => {
+  it('hurry after a cancel notice: one at once, then one every tick for ten seconds, then back to every 5 s', () => {
     const { context, sent } = fakeContext(10_000);
     const heartbeat = new StepHeartbeat(context, settings, () => ({ version: 1, textLength: 0, loggedLength: 0 }));
     vi.advanceTimersByTime(700);
@@ -56,7 +58,7 @@ describe('step heartbeats', () => {
     expect(sent.length).toBe(before + 1 + 4);
     vi.advanceTimersByTime(8_300);
     const afterHurry = sent.length;
-    vi.advanceTimersByTime(4_000);
+    vi.advanceTimersByTime(10_000);
     expect(sent.length).toBe(afterHurry + 2);
     heartbeat.stop();
     vi.advanceTimersByTime(10_000);
