@@ -58,9 +58,9 @@ function activitiesFor(durability: DurabilitySettings = {}) {
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
   });
-  // run.started goes out from this worker inside the run's first workflow task: no activity task round trip and no
-  // second workflow task before the first model step is scheduled (the step's events still come after it).
-  // A crash before that task completes runs it again under the same activity id, which the log appends once.
+  // For run.completed (and, in runs recorded before run.started moved into the first model step, run.started): the
+  // event goes out from this worker inside the workflow task, with no activity task round trip and no workflow task
+  // after it. A crash before that task completes runs it again under the same activity id, which the log appends once.
   const { publishRunEvent: publishRunEventLocally } = proxyLocalActivities<Activities>({
     startToCloseTimeout: durability.publishTimeoutMs ?? 60_000,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 5 },
@@ -245,7 +245,10 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
     // The event carries the whole result: built from the store by the activity when the workflow holds only a ref.
     const published: RunResult = 'messages' in result ? result : { output: '', messages: [], usage, steps, finishReason, ...structured };
     const durationMs = runDurationMs();
-    await publishRunEvent(
+    // In the run's last workflow task, from this worker: no activity task to schedule, dispatch and complete, and no
+    // further workflow task before the run completes. Histories recorded before published it as an activity.
+    const publishCompletion = patched('run-completed-local-activity') ? publishRunEventLocally : publishRunEvent;
+    await publishCompletion(
       fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs }, ...(finished.transcript ? { transcript: finished.transcript, transcriptFrom: 'from' in finished.result ? finished.result.from : undefined } : {}) }),
     );
     phase = 'completed';

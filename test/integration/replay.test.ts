@@ -40,6 +40,7 @@ describe('workflow determinism over recorded histories', () => {
         'local-run-started.json',
         'run-started-in-step.json',
         'cancelled-before-first-step.json',
+        'run-completed-local.json',
       ]),
     );
   });
