@@ -96,10 +96,15 @@ const unfinishedToolResult = (callId: string, name: string, error = 'the tool ca
 export async function agentRun(input: AgentRunInput): Promise<RunResult | StoredRunResult> {
   const { modelStep, toolCallWithin, publishRunEvent, publishRunEventLocally, recoverStep, appendTranscript, checkApproval } = activitiesFor(input.durability);
   const runId = workflowInfo().workflowId;
+  // One patch marker for runs started by this code, instead of one per behaviour below that was once a patch of its
+  // own: each marker is a history event and an upsert of TemporalChangeVersion (a visibility write) per run. Runs
+  // recorded before it replay through each behaviour's own patch, asked only when this one is absent.
+  const startedWithAllPatches = patched('agent-run-2026-12');
+  const patchedSince = (patchId: string) => startedWithAllPatches || patched(patchId);
   // Runs recorded before the blob store keep their transcript in workflow state, so their histories replay; so do
   // the turns of threads started before threads kept their transcript by reference.
   const transcript: RunTranscript =
-    input.transcriptMode !== 'inline' && (!input.thread || input.thread.byRef === true) && patched('transcript-by-reference')
+    input.transcriptMode !== 'inline' && (!input.thread || input.thread.byRef === true) && patchedSince('transcript-by-reference')
       ? new StoredTranscript(input, { modelStep, appendTranscript })
       : new InlineTranscript(input, { modelStep });
   let steps = input.carried?.steps ?? 0;
@@ -152,7 +157,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       };
       // The first model step appends it: the run's first workflow task schedules that step at once (no publish
       // to wait for), and the step's events still come after it. Histories recorded before published it first.
-      if (patched('run-started-in-first-step')) runStarted = { event, producer: `${workflowInfo().runId}:run.started` };
+      if (patchedSince('run-started-in-first-step')) runStarted = { event, producer: `${workflowInfo().runId}:run.started` };
       else await (patched('run-started-local-activity') ? publishRunEventLocally : publishRunEvent)({ runId, event });
     }
     while (steps < input.maxSteps) {
@@ -182,13 +187,13 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
       } catch (error) {
         let partial = interruptedPartial(error);
         // Cancelled between retries, the failed attempt's checkpoint never reaches history: take what it published.
-        if (!partial && cancelledWithoutCheckpoint(error) && patched('recover-partial-of-step-cancelled-in-backoff')) {
+        if (!partial && cancelledWithoutCheckpoint(error) && patchedSince('recover-partial-of-step-cancelled-in-backoff')) {
           const step = steps;
           partial = partialFromCheckpoint(await CancellationScope.nonCancellable(() => recoverStep({ runId, step })));
         }
         // A checkpoint by reference holds offsets into the run's log: the text is read back from there.
         const reference = partial ? undefined : checkpointByReference(error);
-        if (reference && patched('partial-text-from-checkpoint-by-reference')) {
+        if (reference && patchedSince('partial-text-from-checkpoint-by-reference')) {
           const step = steps;
           // The log may have lost it (Redis is a cache): then the step's own failure stands, without a partial message.
           const recovered = await CancellationScope.nonCancellable(() => recoverStep({ runId, step, checkpoint: reference })).catch(() => undefined);
@@ -247,7 +252,7 @@ export async function agentRun(input: AgentRunInput): Promise<RunResult | Stored
     const durationMs = runDurationMs();
     // In the run's last workflow task, from this worker: no activity task to schedule, dispatch and complete, and no
     // further workflow task before the run completes. Histories recorded before published it as an activity.
-    const publishCompletion = patched('run-completed-local-activity') ? publishRunEventLocally : publishRunEvent;
+    const publishCompletion = patchedSince('run-completed-local-activity') ? publishRunEventLocally : publishRunEvent;
     await publishCompletion(
       fitPayload('the run\'s result', { runId, model: input.model, event: { type: 'run.completed', result: published, durationMs }, ...(finished.transcript ? { transcript: finished.transcript, transcriptFrom: 'from' in finished.result ? finished.result.from : undefined } : {}) }),
     );

@@ -41,6 +41,7 @@ describe('workflow determinism over recorded histories', () => {
         'run-started-in-step.json',
         'cancelled-before-first-step.json',
         'run-completed-local.json',
+        'one-patch-marker.json',
       ]),
     );
   });
