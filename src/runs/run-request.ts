@@ -26,7 +26,7 @@ const boundedInt = (name: string, min: number, max: number) =>
 /**
  * Per-run durability (workflows/run-input.ts `DurabilitySettings`). Bounded so
  * a run can neither declare its worker dead faster than heartbeats go out
- * (every 200 ms, sent at least every 500 ms) nor retry without end.
+ * (every half timeout, 500 ms at the fastest) nor retry without end.
  */
 export const runDurabilitySchema = z
   .object({
