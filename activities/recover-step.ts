@@ -29,7 +29,13 @@ export function createRecoverStep(deps: ActivityDependencies) {
   return async function recoverStep(input: RecoverStepInput): Promise<StepCheckpoint | undefined> {
     const { checkpoint } = input;
     if (checkpoint) {
-      const read = checkpointTextFromLog(checkpoint, await readLoggedStep(deps.log, input.runId, input.step).catch(() => undefined));
+      // A log that cannot be read fails the attempt (Temporal retries it), unless nothing was logged: then the
+      // checkpoint's tail stands alone, and the log could only have extended it.
+      const shown = await readLoggedStep(deps.log, input.runId, input.step).catch((error: unknown) => {
+        if (checkpoint.loggedLength > 0) throw error;
+        return undefined;
+      });
+      const read = checkpointTextFromLog(checkpoint, shown);
       if (!read) return undefined;
       const { tail: _tail, ...rest } = checkpoint;
       return { ...rest, text: read.text, textLength: read.text.length, loggedLength: read.logged };
